@@ -1,0 +1,14 @@
+// Command aula is the school and lab server kit: one binary for the server,
+// its admin commands and the lab agent.
+package main
+
+import (
+	"os"
+
+	"aula/internal/cli"
+
+	// The module set: a module is in the binary when it is imported here.
+	_ "aula/modules/echo"
+)
+
+func main() { os.Exit(cli.Main(os.Args[1:])) }

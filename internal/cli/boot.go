@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"aula/internal/config"
+	"aula/internal/core"
+	"aula/internal/store"
+)
+
+// coreOpts are the options every command shares.
+type coreOpts struct {
+	dataDir   *config.Opt[string]
+	listen    *config.Opt[string]
+	xsListen  *config.Opt[string]
+	debug     *config.Opt[bool]
+	logLevel  *config.Opt[string]
+	logFormat *config.Opt[string]
+	url       *config.Opt[string]
+}
+
+func defaultDataDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/aula"
+	}
+	return "./aula-data"
+}
+
+func declareCore(s *config.Set) *coreOpts {
+	return &coreOpts{
+		dataDir:   s.String("data-dir", defaultDataDir(), "directory holding the database and keys (created 0700; /var/lib/aula as root, else ./aula-data)"),
+		listen:    s.String("listen", ":8000", "main HTTP listener: REST, XML-RPC at / and /RPC2, /api, /metrics (empty turns it off)"),
+		xsListen:  s.String("xs-listen", ":8080", "OLPC XS listener for the Sugar shell's XML-RPC register (same handler; empty turns it off)"),
+		debug:     s.Bool("debug", false, "send internal error details and stacks to clients (Clarens's PythonDebug); never on a production server"),
+		logLevel:  s.String("log-level", "info", "log level: debug, info, warn, error").Choices("debug", "info", "warn", "error"),
+		logFormat: s.String("log-format", "text", "log format on stderr: text or json").Choices("text", "json"),
+		url:       s.String("url", "", "admin commands: talk to this running server (http://user:pass@host:8000) instead of opening --data-dir"),
+	}
+}
+
+// runtime is a loaded configuration with its modules.
+type runtime struct {
+	set   *config.Set
+	opts  *coreOpts
+	app   *core.App
+	log   *slog.Logger
+	store *store.DB
+	env   *core.Env
+}
+
+// load builds the option set (core + every module's), reads every source
+// and instantiates the modules. It opens nothing.
+func load(args []string, stderr io.Writer) (*runtime, []string, error) {
+	s := config.NewSet()
+	opts := declareCore(s)
+	app, err := core.NewApp(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	app.Each(func(info core.ModuleInfo, m core.Module) error {
+		if c, ok := m.(core.Configurer); ok {
+			c.Configure(s.Section(info.ID))
+		}
+		return nil
+	})
+	home, _ := os.UserHomeDir()
+	rest, err := s.Load(config.Sources{
+		Args:       args,
+		Env:        os.Environ(),
+		SystemFile: "/etc/aula.conf",
+		UserFile:   filepath.Join(home, ".config", "aula", "config"),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	log := newLogger(stderr, opts.logLevel.Get(), opts.logFormat.Get())
+	app.Log = log
+	return &runtime{set: s, opts: opts, app: app, log: log}, rest, nil
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(strings.ToUpper(level)))
+	ho := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, ho))
+	}
+	return slog.New(slog.NewTextHandler(w, ho))
+}
+
+// open opens the store, applies every module's migrations and provisions
+// the modules (once per process; once-per-deployment init under the guard).
+func (rt *runtime) open(ctx context.Context) error {
+	db, err := store.Open(ctx, store.Options{Dir: rt.opts.dataDir.Get()})
+	if err != nil {
+		return err
+	}
+	rt.store = db
+	rt.env = &core.Env{App: rt.app, Store: db, Log: rt.log, Events: rt.app.Events, DataDir: rt.opts.dataDir.Get()}
+	err = rt.app.Each(func(info core.ModuleInfo, m core.Module) error {
+		if mg, ok := m.(core.Migrator); ok {
+			if err := db.Migrate(ctx, info.ID, mg.Migrations()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = rt.app.Each(func(info core.ModuleInfo, m core.Module) error {
+			env := *rt.env
+			env.Log = rt.log.With("module", info.ID)
+			if p, ok := m.(core.Provisioner); ok {
+				if err := p.Provision(ctx, &env); err != nil {
+					return fmt.Errorf("provision: %w", err)
+				}
+			}
+			if oi, ok := m.(core.OnceIniter); ok {
+				if _, err := db.Once(ctx, "init:"+info.ID, func(ctx context.Context) error { return oi.InitOnce(ctx, &env) }); err != nil {
+					return fmt.Errorf("init: %w", err)
+				}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		db.Close()
+		rt.store = nil
+		return err
+	}
+	return nil
+}
+
+func (rt *runtime) close() {
+	if rt.store != nil {
+		rt.store.Close()
+	}
+}

@@ -1,0 +1,81 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"net/netip"
+)
+
+// Caller is who makes a call, as far as the chain has established it.
+type Caller struct {
+	// Identity is the authenticated name ("" while anonymous).
+	Identity string
+	Groups   []string
+	// Via says how the identity was proven: "cert", "password", "token", "local".
+	Via  string
+	Addr netip.AddrPort
+}
+
+// Authenticated reports whether an identity has been established.
+func (c Caller) Authenticated() bool { return c.Identity != "" }
+
+// InGroup reports membership of a group.
+func (c Caller) InGroup(g string) bool {
+	for _, x := range c.Groups {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// Credentials are what the front end saw that may prove an identity; the
+// authenticate link turns them into Caller fields.
+type Credentials struct {
+	Authorization string // the raw HTTP Authorization header, if any
+	PeerCerts     []*x509.Certificate
+}
+
+// Call is a decoded request, the same whatever the wire.
+type Call struct {
+	Method string
+	// Args are positional arguments (XML-RPC, REST arrays); Named are
+	// named ones (REST objects). At most one is non-nil.
+	Args      []any
+	Named     map[string]any
+	Caller    Caller
+	Creds     Credentials
+	Transport string // "xmlrpc", "rest", "chat", "cli", ...
+	Debug     bool
+	// ID identifies the call in logs and in generic error replies.
+	ID string
+
+	method *Method // resolved by the dispatcher
+}
+
+// Resolved is the method table entry this call names (nil before lookup or
+// for an unknown method).
+func (c *Call) Resolved() *Method { return c.method }
+
+// NewID returns a short random request id.
+func NewID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+type callKey struct{}
+
+// CallFrom returns the call being handled, for handlers that need the
+// caller (its address, identity) or the transport.
+func CallFrom(ctx context.Context) *Call {
+	c, _ := ctx.Value(callKey{}).(*Call)
+	return c
+}
+
+// WithCall returns ctx carrying c.
+func WithCall(ctx context.Context, c *Call) context.Context {
+	return context.WithValue(ctx, callKey{}, c)
+}

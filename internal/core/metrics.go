@@ -1,0 +1,85 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// metrics counts calls per method and kind, for /metrics.
+type metrics struct {
+	mu  sync.RWMutex
+	per map[string]*methodStats
+}
+
+type methodStats struct {
+	calls, errors atomic.Int64
+	nanos         atomic.Int64
+}
+
+func (m *metrics) stats(name string) *methodStats {
+	m.mu.RLock()
+	s := m.per[name]
+	m.mu.RUnlock()
+	if s != nil {
+		return s
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.per == nil {
+		m.per = map[string]*methodStats{}
+	}
+	if s = m.per[name]; s == nil {
+		s = &methodStats{}
+		m.per[name] = s
+	}
+	return s
+}
+
+func (m *metrics) link(ctx context.Context, c *Call, next Next) (any, error) {
+	start := time.Now()
+	out, err := next(ctx, c)
+	name := c.Method
+	if c.method == nil {
+		name = "(unknown)" // never let callers grow the map with junk names
+	} else {
+		name = c.method.Name
+	}
+	s := m.stats(name)
+	s.calls.Add(1)
+	s.nanos.Add(int64(time.Since(start)))
+	if err != nil {
+		s.errors.Add(1)
+	}
+	return out, err
+}
+
+// WriteMetrics writes call counters in the Prometheus text format.
+func (a *App) WriteMetrics(w io.Writer) {
+	a.metrics.mu.RLock()
+	names := make([]string, 0, len(a.metrics.per))
+	for n := range a.metrics.per {
+		names = append(names, n)
+	}
+	a.metrics.mu.RUnlock()
+	sort.Strings(names)
+	fmt.Fprintln(w, "# HELP aula_calls_total Calls handled, by method.")
+	fmt.Fprintln(w, "# TYPE aula_calls_total counter")
+	for _, n := range names {
+		fmt.Fprintf(w, "aula_calls_total{method=%q} %d\n", n, a.metrics.stats(n).calls.Load())
+	}
+	fmt.Fprintln(w, "# HELP aula_call_errors_total Calls that returned an error, by method.")
+	fmt.Fprintln(w, "# TYPE aula_call_errors_total counter")
+	for _, n := range names {
+		fmt.Fprintf(w, "aula_call_errors_total{method=%q} %d\n", n, a.metrics.stats(n).errors.Load())
+	}
+	fmt.Fprintln(w, "# HELP aula_call_seconds_total Time spent in calls, by method.")
+	fmt.Fprintln(w, "# TYPE aula_call_seconds_total counter")
+	for _, n := range names {
+		fmt.Fprintf(w, "aula_call_seconds_total{method=%q} %g\n", n, float64(a.metrics.stats(n).nanos.Load())/1e9)
+	}
+}

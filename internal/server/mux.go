@@ -1,0 +1,73 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+
+	"aula/internal/core"
+	"aula/internal/wire/rest"
+	"aula/internal/wire/xmlrpc"
+)
+
+// Version is set at build time (-ldflags "-X aula/internal/server.Version=...").
+var Version = "dev"
+
+// Handler builds the HTTP handler shared by the main and XS listeners.
+func Handler(app *core.App, debug bool) (http.Handler, error) {
+	xh := &xmlrpc.Handler{App: app, Debug: debug}
+	rh := &rest.Handler{App: app, Debug: debug}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			xh.ServeHTTP(w, r)
+			return
+		}
+		index(w, app)
+	})
+	mux.Handle("/RPC2", xh)
+	mux.HandleFunc("/api", rh.ServeAPI)
+	mux.HandleFunc("/api/", rh.ServeAPI)
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		app.WriteMetrics(w)
+	})
+	seen := map[string]string{}
+	err := app.Each(func(info core.ModuleInfo, m core.Module) error {
+		rp, ok := m.(rest.RouteProvider)
+		if !ok {
+			return nil
+		}
+		for _, rt := range rp.Routes() {
+			if rt.Call != "" {
+				if _, ok := app.Method(rt.Call); !ok {
+					return fmt.Errorf("route %s %s names unknown method %s", rt.Method, rt.Path, rt.Call)
+				}
+			}
+			pattern := rt.Path
+			if rt.Prefix && pattern[len(pattern)-1] != '/' {
+				pattern += "/"
+			}
+			if owner, dup := seen[pattern]; dup {
+				return fmt.Errorf("route %s already declared by %s", pattern, owner)
+			}
+			seen[pattern] = info.ID
+			mux.Handle(pattern, rh.RouteHandler(rt))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return mux, nil
+}
+
+func index(w http.ResponseWriter, app *core.App) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "aula %s\n\nXML-RPC: POST / or /RPC2\nREST:    GET /api lists every method; POST /api/{method}\nMetrics: GET /metrics\n\nModules:\n", Version)
+	mods := app.Modules()
+	sort.Slice(mods, func(i, j int) bool { return mods[i].ID < mods[j].ID })
+	for _, m := range mods {
+		fmt.Fprintf(w, "  %s\n", m.ID)
+	}
+}

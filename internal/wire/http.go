@@ -1,0 +1,70 @@
+// Package wire holds what every HTTP front end shares: turning an
+// *http.Request into a core.Call, and a core error Kind into an HTTP status.
+// The protocols themselves live in the sub-packages (xmlrpc, rest, ...).
+package wire
+
+import (
+	"net/http"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"aula/internal/core"
+)
+
+// NewCall starts a Call from an HTTP request: the peer address and the
+// credentials (Authorization header, verified TLS client certificates).
+func NewCall(r *http.Request, transport string, debug bool) *core.Call {
+	c := &core.Call{Transport: transport, Debug: debug}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		c.Caller.Addr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	c.Creds.Authorization = r.Header.Get("Authorization")
+	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+		c.Creds.PeerCerts = r.TLS.PeerCertificates
+	}
+	return c
+}
+
+// HTTPStatus maps an error kind to the HTTP status REST replies use.
+func HTTPStatus(k core.Kind) int {
+	switch k {
+	case core.KindInvalid, core.KindParse:
+		return http.StatusBadRequest
+	case core.KindNoMethod, core.KindNotFound:
+		return http.StatusNotFound
+	case core.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case core.KindPermission:
+		return http.StatusForbidden
+	case core.KindConflict:
+		return http.StatusConflict
+	case core.KindUnavailable:
+		return http.StatusServiceUnavailable
+	case core.KindTooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// SetErrorHeaders adds the headers an error status needs: WWW-Authenticate
+// for 401 (Bcfg2 clients expect it) and Retry-After for 429/503.
+func SetErrorHeaders(h http.Header, e *core.Error) {
+	switch e.Kind {
+	case core.KindUnauthenticated:
+		h.Set("WWW-Authenticate", `Basic realm="aula"`)
+	case core.KindTooMany, core.KindUnavailable:
+		if e.RetryAfter > 0 {
+			h.Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+		}
+	}
+}
+
+// PublicMessage is the client-visible text of an error: internal errors
+// outside debug mode say only that, with the request id to find the log.
+func PublicMessage(e *core.Error, c *core.Call) string {
+	if e.Kind == core.KindInternal && !c.Debug {
+		return "internal error (request id " + c.ID + ")"
+	}
+	return e.PublicMessage(c.Debug)
+}

@@ -1,0 +1,41 @@
+package rest
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"aula/internal/core"
+)
+
+// apiMethod is one entry of GET /api.
+type apiMethod struct {
+	Name      string       `json:"name"`
+	Signature [][]string   `json:"signature"`
+	Params    []core.Param `json:"params"`
+	Help      string       `json:"help"`
+	Access    string       `json:"access"`
+	Aliases   []string     `json:"aliases,omitempty"`
+	Variadic  bool         `json:"variadic,omitempty"`
+}
+
+// listAPI serves GET /api: every method the caller may see, generated from
+// the method table.
+func (h *Handler) listAPI(w http.ResponseWriter, r *http.Request) {
+	names := h.App.VisibleMethods(r.Context())
+	out := make([]apiMethod, 0, len(names))
+	for _, n := range names {
+		m, _ := h.App.Method(n)
+		params := m.Params
+		if params == nil {
+			params = []core.Param{}
+		}
+		out = append(out, apiMethod{Name: m.Name, Signature: m.Signature(), Params: params,
+			Help: m.Help, Access: m.Access.String(), Aliases: m.Aliases, Variadic: m.Variadic})
+	}
+	body, err := json.Marshal(map[string]any{"success": "OK", "methods": out})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}

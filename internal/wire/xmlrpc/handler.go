@@ -1,0 +1,223 @@
+package xmlrpc
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"aula/internal/core"
+	"aula/internal/wire"
+)
+
+// DefaultMaxBody caps a request body (after gzip decoding).
+const DefaultMaxBody = 4 << 20
+
+// gzipThreshold is where Python's server starts compressing replies.
+const gzipThreshold = 1400
+
+// maxMulticall bounds the calls one system.multicall may carry.
+const maxMulticall = 1000
+
+// Handler serves XML-RPC over HTTP POST (the mux routes / and /RPC2 to it).
+type Handler struct {
+	App     *core.App
+	Debug   bool
+	MaxBody int64
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "XML-RPC takes POST", http.StatusMethodNotAllowed)
+		return
+	}
+	c := wire.NewCall(r, "xmlrpc", h.Debug)
+	c.ID = core.NewID()
+	body := io.Reader(r.Body)
+	switch enc := strings.ToLower(r.Header.Get("Content-Encoding")); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			h.reply(w, r, c, nil, core.Errorf(core.KindParse, "gzip body: %v", err))
+			return
+		}
+		defer zr.Close()
+		body = zr
+	default:
+		http.Error(w, "unsupported Content-Encoding "+strconv.Quote(enc), http.StatusNotImplemented)
+		return
+	}
+	limit := h.MaxBody
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	method, params, err := DecodeCall(body, limit)
+	if err != nil {
+		h.reply(w, r, c, nil, err)
+		return
+	}
+	c.Method, c.Args = method, params
+	if method == "system.multicall" {
+		out, err := h.multicall(r.Context(), c)
+		h.reply(w, r, c, out, err)
+		return
+	}
+	out, err := h.App.Handle(r.Context(), c)
+	h.reply(w, r, c, out, err)
+}
+
+// multicall runs each sub-call through the whole chain with the outer
+// call's caller and credentials; one failing entry does not stop the rest.
+func (h *Handler) multicall(ctx context.Context, outer *core.Call) (any, error) {
+	if len(outer.Args) != 1 {
+		return nil, core.Errorf(core.KindInvalid, "system.multicall takes one array of calls, got %d params", len(outer.Args))
+	}
+	calls, ok := outer.Args[0].([]any)
+	if !ok {
+		return nil, core.Errorf(core.KindInvalid, "system.multicall: param 1 must be an array of {methodName, params} structs")
+	}
+	if len(calls) > maxMulticall {
+		return nil, core.Errorf(core.KindInvalid, "system.multicall: %d calls, at most %d allowed", len(calls), maxMulticall)
+	}
+	results := make([]any, len(calls))
+	for i, item := range calls {
+		sub := &core.Call{Caller: outer.Caller, Creds: outer.Creds, Transport: outer.Transport, Debug: outer.Debug, ID: outer.ID + "." + strconv.Itoa(i)}
+		out, err := h.subCall(ctx, sub, item)
+		if err != nil {
+			code, msg := h.fault(core.AsError(err), sub)
+			results[i] = map[string]any{"faultCode": code, "faultString": msg}
+			continue
+		}
+		results[i] = []any{out}
+	}
+	return results, nil
+}
+
+func (h *Handler) subCall(ctx context.Context, sub *core.Call, item any) (any, error) {
+	m, ok := item.(map[string]any)
+	if !ok {
+		return nil, core.Errorf(core.KindInvalid, "system.multicall: each call must be a struct")
+	}
+	name, ok := m["methodName"].(string)
+	if !ok {
+		return nil, core.Errorf(core.KindInvalid, "system.multicall: methodName missing or not a string")
+	}
+	if name == "system.multicall" {
+		return nil, core.Errorf(core.KindInvalid, "system.multicall: recursive multicall is not allowed")
+	}
+	params, ok := m["params"].([]any)
+	if !ok && m["params"] != nil {
+		return nil, core.Errorf(core.KindInvalid, "system.multicall: params of %s must be an array", name)
+	}
+	if params == nil {
+		params = []any{}
+	}
+	sub.Method, sub.Args = name, params
+	return h.App.Handle(ctx, sub)
+}
+
+// FaultCode maps an error to its XML-RPC fault code: the interop codes for
+// protocol-level problems, HTTP-like numbers for application kinds.
+func FaultCode(e *core.Error) int {
+	if e.Code != 0 {
+		return e.Code
+	}
+	switch e.Kind {
+	case core.KindParse:
+		return ParseError
+	case core.KindInvalid:
+		return InvalidParams
+	case core.KindNoMethod:
+		return MethodNotFound
+	case core.KindNotFound:
+		return 404
+	case core.KindConflict:
+		return 409
+	case core.KindUnavailable:
+		return 503
+	case core.KindTooMany:
+		return 429
+	case core.KindPermission:
+		return 403
+	case core.KindUnauthenticated:
+		return 401
+	}
+	return ApplicationError
+}
+
+func (h *Handler) fault(e *core.Error, c *core.Call) (int, string) {
+	return FaultCode(e), wire.PublicMessage(e, c)
+}
+
+func (h *Handler) reply(w http.ResponseWriter, r *http.Request, c *core.Call, out any, err error) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err != nil {
+		e := xmlrpcError(err)
+		// Bcfg2: authentication and ACL failures are HTTP errors, not faults.
+		if e.Kind == core.KindUnauthenticated || e.Kind == core.KindPermission {
+			wire.SetErrorHeaders(w.Header(), e)
+			http.Error(w, wire.PublicMessage(e, c), wire.HTTPStatus(e.Kind))
+			return
+		}
+		code, msg := h.fault(e, c)
+		EncodeFault(buf, code, msg)
+	} else if encErr := EncodeResponse(buf, out); encErr != nil {
+		buf.Reset()
+		h.App.Log.Error("cannot encode reply", "id", c.ID, "method", c.Method, "err", encErr)
+		EncodeFault(buf, InternalError, "cannot encode reply: "+encErr.Error())
+	}
+	writeXML(w, r, buf.Bytes())
+}
+
+// xmlrpcError turns a codec *Fault into the core kind with the same meaning.
+func xmlrpcError(err error) *core.Error {
+	if f, ok := err.(*Fault); ok {
+		kind := core.KindInvalid
+		if f.Code == ParseError || f.Code == UnsupportedEncoding || f.Code == InvalidCharacter {
+			kind = core.KindParse
+		}
+		return &core.Error{Kind: kind, Msg: f.String, Code: f.Code}
+	}
+	return core.AsError(err)
+}
+
+func writeXML(w http.ResponseWriter, r *http.Request, body []byte) {
+	hd := w.Header()
+	hd.Set("Content-Type", "text/xml")
+	if len(body) > gzipThreshold && acceptsGzip(r) {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(body)
+		zw.Close()
+		body = z.Bytes()
+		hd.Set("Content-Encoding", "gzip")
+	}
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		q := strings.TrimPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+		if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
+			return false
+		}
+		return true
+	}
+	return false
+}

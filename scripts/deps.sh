@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests talk to, from Debian's packages, when
+# they are missing: OpenSSH (sshd, ssh-keygen), rsync, openssl, python3.
+set -euo pipefail
+need=()
+command -v rsync >/dev/null || need+=(rsync)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
+command -v openssl >/dev/null || need+=(openssl)
+command -v python3 >/dev/null || need+=(python3)
+if [ ${#need[@]} -eq 0 ]; then
+  echo "deps: all test peers present"
+  exit 0
+fi
+echo "deps: installing ${need[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: not root; install these Debian packages first: ${need[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
