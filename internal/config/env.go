@@ -34,11 +34,11 @@ func (s *Set) parseEnv(environ []string) parsedEnv {
 			p.configSet, p.configs = true, splitPaths(v)
 			continue
 		}
-		if s.envAllowed(k) {
-			continue
-		}
 		o := s.opts[strings.ToLower(strings.ReplaceAll(k[len("AULA_"):], "_", "-"))]
 		if o == nil || envName(o.name) != k {
+			if s.envAllowed(k) {
+				continue
+			}
 			p.errs = append(p.errs, Error{Where: origin, Msg: "no such option" + didYouMean(s.suggestEnv(k))})
 			continue
 		}
@@ -101,7 +101,7 @@ func (s *Set) suggestEnv(k string) string {
 	for _, o := range s.order {
 		candidates = append(candidates, envName(o.name))
 	}
-	return suggest(k, candidates)
+	return suggest(strings.ToUpper(k), candidates)
 }
 
 // splitList reads a comma-separated environment value; elements are

@@ -89,11 +89,10 @@ func writeMap(b *strings.Builder, o *option) {
 }
 
 func writeHelp(b *strings.Builder, o *option) {
-	if o.help == "" {
-		return
-	}
-	for _, line := range wrap(o.help, 76) {
-		b.WriteString(strings.TrimSuffix("# "+line, " ") + "\n")
+	if o.help != "" {
+		for _, line := range wrap(o.help, 76) {
+			b.WriteString(strings.TrimSuffix("# "+line, " ") + "\n")
+		}
 	}
 	if len(o.choices) > 0 {
 		fmt.Fprintf(b, "# one of: %s\n", strings.Join(o.choices, ", "))
