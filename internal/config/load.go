@@ -113,12 +113,13 @@ func (s *Set) apply(layer int, settings []setting, errs *errorList) {
 				o.val = cloneValue(emptyOf(o.kind))
 				touched = append(touched, st)
 			}
+			err := o.checkChoice(st.text)
 			switch {
 			case st.op == opReset:
 				o.val = cloneValue(emptyOf(o.kind))
 			case st.op == opTouch:
-			case o.checkChoice(st.text) != nil:
-				errs.add(st.origin, "%s%s", badValue(st), o.checkChoice(st.text))
+			case err != nil:
+				errs.add(st.origin, "%s%s", badValue(st), err)
 			case o.kind == KindList:
 				o.val = append(o.val.([]string), st.text)
 			default:

@@ -55,6 +55,8 @@ func (h *Opt[T]) Secret() *Opt[T] {
 }
 
 // Info describes one option for listings and tools such as `aula config`.
+// Text and Value hold the real value even for a secret option: check
+// Secret before showing them.
 type Info struct {
 	Name    string // full name, the flag without dashes: "backup-max-concurrent"
 	Section string // the declaring section ("backup"), "" for the top level
