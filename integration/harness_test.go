@@ -1,0 +1,185 @@
+// Package integration drives the real aula binary with real clients:
+// Python 3's xmlrpc.client, curl-free plain HTTP, sshd and rsync, openssl.
+// Everything listens on 127.0.0.1 and every server is stopped at test end.
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// aulaBin is the binary under test, built once by TestMain.
+var aulaBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "aula-integration-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	aulaBin = filepath.Join(dir, "aula")
+	build := exec.Command("go", "build", "-o", aulaBin, "../cmd/aula")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building aula:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is one running `aula serve`.
+type server struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	dataDir string
+	port    int // main listener
+	xsPort  int
+	args    []string
+	log     *bytes.Buffer
+	exited  chan struct{}
+}
+
+// freePort asks the kernel for an unused 127.0.0.1 port.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startServer runs aula serve on fresh 127.0.0.1 ports with a temp data
+// dir (or dataDir when given) and waits until it answers.
+func startServer(t *testing.T, dataDir string, extra ...string) *server {
+	t.Helper()
+	if dataDir == "" {
+		dataDir = filepath.Join(t.TempDir(), "data")
+	}
+	s := &server{t: t, dataDir: dataDir, port: freePort(t), xsPort: freePort(t), args: extra}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *server) start() {
+	t := s.t
+	args := append([]string{"serve",
+		"--config", "",
+		"--data-dir", s.dataDir,
+		"--listen", fmt.Sprintf("127.0.0.1:%d", s.port),
+		"--xs-listen", fmt.Sprintf("127.0.0.1:%d", s.xsPort),
+	}, s.args...)
+	s.cmd = exec.Command(aulaBin, args...)
+	s.log = &bytes.Buffer{}
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	s.cmd.Env = cleanEnv()
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.exited = make(chan struct{})
+	go func() { s.cmd.Wait(); close(s.exited) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.exited:
+			t.Fatalf("aula serve exited early: %s", s.log.String())
+		default:
+		}
+		resp, err := http.Get(s.url() + "api")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("aula serve did not come up: %s", s.log.String())
+}
+
+// cleanEnv drops AULA_* so the developer's environment cannot change tests.
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AULA_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func (s *server) url() string   { return fmt.Sprintf("http://127.0.0.1:%d/", s.port) }
+func (s *server) xsURL() string { return fmt.Sprintf("http://127.0.0.1:%d/", s.xsPort) }
+
+// stop sends SIGTERM and waits; a server that does not stop is killed and
+// the test fails.
+func (s *server) stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+		s.t.Errorf("aula serve ignored SIGTERM for 15s: %s", s.log.String())
+	}
+}
+
+// kill sends SIGKILL: no shutdown, no flush.
+func (s *server) kill() {
+	s.cmd.Process.Kill()
+	<-s.exited
+}
+
+// restart starts the same server again on the same ports and data dir.
+func (s *server) restart() {
+	s.stop()
+	s.start()
+}
+
+// python runs a Python 3 script with URL (and extra env) set, failing the
+// test with its output on a non-zero exit.
+func python(t *testing.T, script string, env ...string) string {
+	t.Helper()
+	cmd := exec.Command("python3", "-c", script)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3 failed: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// aula runs an aula subcommand and returns its combined output and exit code.
+func aula(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(aulaBin, args...)
+	cmd.Env = cleanEnv()
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(out), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), 0
+}
