@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests talk to, from Debian's packages, when
-# they are missing: OpenSSH (sshd, ssh-keygen), rsync, openssl, python3.
+# they are missing: OpenSSH (sshd, ssh-keygen), rsync, openssl, python3, and
+# the argon2 reference tool (cross-checks our password hashes).
 set -euo pipefail
 need=()
 command -v rsync >/dev/null || need+=(rsync)
@@ -8,6 +9,7 @@ command -v rsync >/dev/null || need+=(rsync)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v openssl >/dev/null || need+=(openssl)
 command -v python3 >/dev/null || need+=(python3)
+command -v argon2 >/dev/null || need+=(argon2)
 if [ ${#need[@]} -eq 0 ]; then
   echo "deps: all test peers present"
   exit 0
