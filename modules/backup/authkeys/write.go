@@ -1,0 +1,195 @@
+package authkeys
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// MaxFileBytes bounds the authorized_keys file read back.
+const MaxFileBytes = 4 << 20
+
+// managedLine matches what Line writes; such a line outside the markers is
+// aula's too (moved by hand) and is replaced like the block.
+var managedLine = regexp.MustCompile(`^command="[^"]*",restrict (\S+) (\S+) ` + CommentPrefix + `([0-9a-f]{40})$`)
+
+// Render returns the new file content: the lines of existing that aula does
+// not manage, in order, with the managed block (entries sorted by uid) where
+// the old block began, or at the end.
+func Render(existing []byte, entries []Entry, gate string) ([]byte, []Skipped, error) {
+	if len(existing) > MaxFileBytes {
+		return nil, nil, fmt.Errorf("authorized_keys larger than %d bytes", MaxFileBytes)
+	}
+	if err := CheckGateCommand(gate); err != nil {
+		return nil, nil, err
+	}
+	var kept []string
+	blockAt := -1
+	foreign := map[string]bool{} // key blobs of lines aula does not manage
+	if len(existing) > 0 {
+		for _, l := range strings.Split(strings.TrimSuffix(string(existing), "\n"), "\n") {
+			t := strings.TrimRight(l, " \t\r")
+			switch {
+			case t == BeginMarker || managedLine.MatchString(t):
+				if blockAt < 0 {
+					blockAt = len(kept)
+				}
+			case t == EndMarker:
+			default:
+				kept = append(kept, l)
+				for _, f := range strings.Fields(t) {
+					foreign[f] = true
+				}
+			}
+		}
+	}
+	if blockAt < 0 {
+		blockAt = len(kept)
+	}
+	lines, skipped := managedLines(entries, gate, foreign)
+	var out bytes.Buffer
+	for _, l := range kept[:blockAt] {
+		out.WriteString(l + "\n")
+	}
+	out.WriteString(BeginMarker + "\n")
+	for _, l := range lines {
+		out.WriteString(l + "\n")
+	}
+	out.WriteString(EndMarker + "\n")
+	for _, l := range kept[blockAt:] {
+		out.WriteString(l + "\n")
+	}
+	return out.Bytes(), skipped, nil
+}
+
+func managedLines(entries []Entry, gate string, foreign map[string]bool) ([]string, []Skipped) {
+	type rendered struct{ uid, blob, line string }
+	var ok []rendered
+	var skipped []Skipped
+	owner := map[string]string{} // blob -> uid that has it
+	for _, e := range entries {
+		text, blob, err := line(e, gate)
+		if err != nil {
+			skipped = append(skipped, Skipped{e.UID, err.Error()})
+			continue
+		}
+		switch prev, dup := owner[blob]; {
+		case dup && prev == e.UID:
+			continue // the same registration twice
+		case dup:
+			skipped = append(skipped, Skipped{e.UID, "key already registered for " + prev})
+			continue
+		case foreign[blob]:
+			// sshd takes the first line with a key: never let a client's
+			// line shadow, or be shadowed by, one aula does not manage.
+			skipped = append(skipped, Skipped{e.UID, "key is also in a line aula does not manage"})
+			continue
+		}
+		owner[blob] = e.UID
+		ok = append(ok, rendered{e.UID, blob, text})
+	}
+	sort.Slice(ok, func(i, j int) bool {
+		if ok[i].uid != ok[j].uid {
+			return ok[i].uid < ok[j].uid
+		}
+		return ok[i].blob < ok[j].blob
+	})
+	lines := make([]string, len(ok))
+	for i, r := range ok {
+		lines[i] = r.line
+	}
+	return lines, skipped
+}
+
+// Write rewrites the authorized_keys file at path with entries (see
+// Render) atomically: a temp file in the same directory, written, fsynced,
+// chmod 0600, chowned to owner if given, renamed over path, then the
+// directory fsynced. A symlink at path is refused, not followed.
+func Write(path string, entries []Entry, gate string, owner *Owner) ([]Skipped, error) {
+	existing, err := readExisting(path)
+	if err != nil {
+		return nil, err
+	}
+	content, skipped, err := Render(existing, entries, gate)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".authorized_keys.aula-*")
+	if err != nil {
+		return nil, fmt.Errorf("authorized_keys temp file: %w", err)
+	}
+	tmp := f.Name()
+	fail := func(err error) ([]Skipped, error) {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(content); err != nil {
+		return fail(err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		return fail(err)
+	}
+	if owner != nil {
+		if err := f.Chown(owner.UID, owner.GID); err != nil {
+			return fail(err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return skipped, err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return skipped, fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return skipped, nil
+}
+
+func readExisting(path string) ([]byte, error) {
+	st, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%v)", path, st.Mode().Type())
+	}
+	if st.Size() > MaxFileBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxFileBytes)
+	}
+	return os.ReadFile(path)
+}
+
+// Managed reads back the entries of aula's lines in the file at path.
+func Managed(path string) ([]Entry, error) {
+	b, err := readExisting(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	for _, l := range strings.Split(string(b), "\n") {
+		if m := managedLine.FindStringSubmatch(strings.TrimRight(l, " \t\r")); m != nil {
+			out = append(out, Entry{UID: m[3], KeyType: m[1], Blob: m[2]})
+		}
+	}
+	return out, nil
+}
