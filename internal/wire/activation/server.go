@@ -1,0 +1,167 @@
+package activation
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults for a zero Server field.
+const (
+	DefaultMaxRequest    = 256
+	DefaultReadDeadline  = 5 * time.Second
+	DefaultWriteDeadline = 10 * time.Second
+	DefaultAnswerTimeout = 5 * time.Second
+	DefaultMaxConns      = 1024
+	// DefaultInvalidReply answers a bad, oversized or slow request. The XO
+	// treats any text that holds no valid lease as "try the next network".
+	DefaultInvalidReply = "UNKNOWN"
+)
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("activation: server closed")
+
+// Answerer decides the reply bytes for a well-formed request: lease text or
+// a CJSON lease file, exactly "STOLEN" (6 bytes, no newline), or nothing
+// (nil: the connection is closed at once and the XO tries elsewhere). It
+// must honour ctx, which ends at the Server's AnswerTimeout or a forced
+// Shutdown. It is called concurrently.
+type Answerer interface {
+	Answer(ctx context.Context, req Request, peer net.Addr) []byte
+}
+
+// AnswererFunc adapts a function to Answerer.
+type AnswererFunc func(ctx context.Context, req Request, peer net.Addr) []byte
+
+// Answer calls f.
+func (f AnswererFunc) Answer(ctx context.Context, req Request, peer net.Addr) []byte {
+	return f(ctx, req, peer)
+}
+
+// InvalidFunc is told about a request that could not be answered normally
+// (err wraps ErrEmptyRequest, ErrRequestTooLarge, ErrReadTimeout,
+// ErrMalformedRequest or a read error) and returns the reply to send.
+type InvalidFunc func(ctx context.Context, raw []byte, peer net.Addr, err error) []byte
+
+// Server is the TCP 191 activation listener. Each connection is read until
+// the client's FIN (or MaxRequest bytes, or ReadDeadline), answered once and
+// always closed: an XO waits forever on a connection the server keeps open.
+// Set the fields before the first Serve; zero values take the defaults.
+type Server struct {
+	Answerer      Answerer
+	MaxRequest    int           // request bytes accepted; default 256
+	ReadDeadline  time.Duration // the whole request must arrive within this; default 5s
+	WriteDeadline time.Duration // time to write the reply; default 10s
+	AnswerTimeout time.Duration // deadline on Answer's ctx; default 5s
+	MaxConns      int           // connections handled at once; default 1024
+
+	// Invalid is called for bad, oversized, slow or empty requests; its
+	// result is the reply. Nil logs at debug level and replies "UNKNOWN".
+	Invalid InvalidFunc
+	// BusyReply is written to a connection accepted while MaxConns are
+	// being handled, which is then closed at once without reading it. Best
+	// effort: a client whose request already arrived usually gets a reset
+	// instead (unread data), which an XO treats like no answer. Nil sends
+	// nothing.
+	BusyReply []byte
+	Logger    *slog.Logger // nil: slog.Default()
+
+	initOnce  sync.Once
+	sem       chan struct{}
+	ctx       context.Context // cancelled by a forced Shutdown
+	cancel    context.CancelFunc
+	done      chan struct{} // closed by Shutdown; wakes accept backoff
+	mu        sync.Mutex
+	closed    bool
+	listeners map[net.Listener]struct{}
+	conns     map[net.Conn]struct{}
+	loops     sync.WaitGroup
+	handlers  sync.WaitGroup
+	stats     counters
+}
+
+// Stats counts what the server has done since it started.
+type Stats struct {
+	Accepted     uint64 // connections accepted
+	Answered     uint64 // well-formed requests passed to the Answerer
+	Invalid      uint64 // requests answered through Invalid
+	Busy         uint64 // connections turned away over MaxConns
+	AcceptErrors uint64 // temporary accept errors (backed off and retried)
+}
+
+type counters struct {
+	accepted, answered, invalid, busy, acceptErrors atomic.Uint64
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Accepted: s.stats.accepted.Load(), Answered: s.stats.answered.Load(),
+		Invalid: s.stats.invalid.Load(), Busy: s.stats.busy.Load(),
+		AcceptErrors: s.stats.acceptErrors.Load(),
+	}
+}
+
+func (s *Server) init() {
+	s.initOnce.Do(func() {
+		s.sem = make(chan struct{}, orDefault(s.MaxConns, DefaultMaxConns))
+		s.ctx, s.cancel = context.WithCancel(context.Background())
+		s.done = make(chan struct{})
+		s.listeners = make(map[net.Listener]struct{})
+		s.conns = make(map[net.Conn]struct{})
+	})
+}
+
+// Shutdown stops accepting (closing every listener Serve was given) and
+// waits for connections in progress to be answered. If ctx ends first it
+// cancels the Answerers' contexts, closes the remaining connections and
+// returns ctx.Err() without waiting further.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+		for ln := range s.listeners {
+			ln.Close()
+		}
+	}
+	s.mu.Unlock()
+	finished := make(chan struct{})
+	go func() {
+		s.loops.Wait()
+		s.handlers.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,135 @@
+package activation
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"testing"
+)
+
+func TestShutdownWaitsForAnswers(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	s := &Server{Logger: quietLogger(), Answerer: AnswererFunc(func(_ context.Context, req Request, _ net.Addr) []byte {
+		close(entered)
+		<-release
+		return []byte("late but answered")
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ln) }()
+	reply := make(chan string, 1)
+	go func() {
+		got, _ := exchangeErr(ln.Addr().String(), []byte("SHF706002A7"), true)
+		reply <- string(got)
+	}()
+	<-entered
+	shut := make(chan error, 1)
+	go func() { shut <- s.Shutdown(context.Background()) }()
+	if err := <-served; !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
+	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		t.Error("listener still accepting after Shutdown")
+	}
+	close(release)
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if got := <-reply; got != "late but answered" {
+		t.Errorf("in-flight client got %q", got)
+	}
+	if err := s.Serve(ln); !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve after Shutdown: %v", err)
+	}
+}
+
+func TestShutdownForced(t *testing.T) {
+	entered := make(chan struct{})
+	ctxErr := make(chan error, 1)
+	s := &Server{Logger: quietLogger(), Answerer: AnswererFunc(func(ctx context.Context, req Request, _ net.Addr) []byte {
+		close(entered)
+		<-ctx.Done()
+		ctxErr <- ctx.Err()
+		return []byte("too late")
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(ln)
+	reply := make(chan string, 1)
+	go func() {
+		got, _ := exchangeErr(ln.Addr().String(), []byte("SHF706002A7"), true)
+		reply <- string(got)
+	}()
+	<-entered
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("forced Shutdown: %v, want context.Canceled", err)
+	}
+	if err := <-ctxErr; !errors.Is(err, context.Canceled) {
+		t.Errorf("Answerer ctx: %v", err)
+	}
+	if got := <-reply; got == "too late" {
+		t.Error("connection was not closed by the forced shutdown")
+	}
+}
+
+// flakyListener fails its first Accepts with a temporary error, as a full
+// file-descriptor table does, then behaves.
+type flakyListener struct {
+	net.Listener
+	failures atomic.Int32
+	err      error
+}
+
+func (l *flakyListener) Accept() (net.Conn, error) {
+	if l.failures.Add(-1) >= 0 {
+		return nil, l.err
+	}
+	return l.Listener.Accept()
+}
+
+func TestAcceptBacksOffOnTemporaryErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &flakyListener{Listener: ln, err: &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}}
+	fl.failures.Store(3)
+	s := &Server{Logger: quietLogger(), Answerer: fixedAnswerer(nil)}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(fl) }()
+	if got := exchange(t, ln.Addr().String(), []byte("SHF000000S1")); string(got) != "STOLEN" {
+		t.Errorf("after EMFILE: %q", got)
+	}
+	if n := s.Stats().AcceptErrors; n != 3 {
+		t.Errorf("AcceptErrors = %d, want 3", n)
+	}
+	s.Shutdown(context.Background())
+	if err := <-served; !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
+}
+
+func TestAcceptPermanentErrorEndsServe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	boom := errors.New("listener broke")
+	fl := &flakyListener{Listener: ln, err: boom}
+	fl.failures.Store(1)
+	s := &Server{Logger: quietLogger(), Answerer: fixedAnswerer(nil)}
+	if err := s.Serve(fl); !errors.Is(err, boom) {
+		t.Errorf("Serve: %v, want the permanent error", err)
+	}
+}
