@@ -19,7 +19,13 @@
 //	ds-backup marker (backup only)    /var/lib/ds-backup/completion/<SN>
 //	                                             -> <root>/<uid>/completion/<SN>  (Plan.Completion)
 //
+// "." (or "~", or the virtual root itself) is current's contents, and "@<name>"
+// alone is the snapshot's contents, as if written "@<name>/".
 // Snapshots are read only to clients: they can only be a restore source.
 // Top-level names starting with "@" are refused for backups, so the two
 // namespaces never overlap.
+//
+// Use Run (not Exec) when something must happen after the transfer under
+// the client's lock, such as snapshot.Take after a ds-backup completion
+// marker (Plan.Completion).
 package gate
