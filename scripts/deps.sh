@@ -10,6 +10,9 @@ command -v ssh >/dev/null || need+=(openssh-client)
 command -v openssl >/dev/null || need+=(openssl)
 command -v python3 >/dev/null || need+=(python3)
 command -v argon2 >/dev/null || need+=(argon2)
+# sshd refuses to start without its privilege-separation directory, which
+# a package install inside a container does not always create.
+mkdir -p /run/sshd 2>/dev/null || true
 if [ ${#need[@]} -eq 0 ]; then
   echo "deps: all test peers present"
   exit 0
@@ -22,3 +25,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+mkdir -p /run/sshd
