@@ -20,6 +20,9 @@ const (
 // MaxConns, given BusyReply and closed on the spot. Serve may be called for
 // several listeners (IPv4 and IPv6 port 191).
 func (s *Server) Serve(ln net.Listener) error {
+	if s.Answerer == nil {
+		return errors.New("activation: Server.Answerer is nil")
+	}
 	s.init()
 	s.mu.Lock()
 	if s.closed {

@@ -16,7 +16,11 @@ const (
 	DefaultReadDeadline  = 5 * time.Second
 	DefaultWriteDeadline = 10 * time.Second
 	DefaultAnswerTimeout = 5 * time.Second
-	DefaultMaxConns      = 1024
+	// DefaultMaxConns: a connection in progress costs a goroutine, a small
+	// buffer and a descriptor (~10 KB), and a school's laptops booting
+	// together after a power cut are better answered a second late than
+	// turned away.
+	DefaultMaxConns = 4096
 	// DefaultInvalidReply answers a bad, oversized or slow request. The XO
 	// treats any text that holds no valid lease as "try the next network".
 	DefaultInvalidReply = "UNKNOWN"
@@ -57,7 +61,7 @@ type Server struct {
 	ReadDeadline  time.Duration // the whole request must arrive within this; default 5s
 	WriteDeadline time.Duration // time to write the reply; default 10s
 	AnswerTimeout time.Duration // deadline on Answer's ctx; default 5s
-	MaxConns      int           // connections handled at once; default 1024
+	MaxConns      int           // connections handled at once; default 4096
 
 	// Invalid is called for bad, oversized, slow or empty requests; its
 	// result is the reply. Nil logs at debug level and replies "UNKNOWN".

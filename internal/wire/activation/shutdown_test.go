@@ -133,3 +133,14 @@ func TestAcceptPermanentErrorEndsServe(t *testing.T) {
 		t.Errorf("Serve: %v, want the permanent error", err)
 	}
 }
+
+func TestServeNeedsAnAnswerer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if err := (&Server{}).Serve(ln); err == nil {
+		t.Error("Serve without an Answerer should fail")
+	}
+}
