@@ -1,0 +1,34 @@
+// Package xmlrpc is aula's XML-RPC codec: it decodes calls and responses
+// from untrusted bytes and encodes responses, faults and calls from
+// ordinary Go values. The HTTP front end lives beside it in this package.
+//
+// Decoded values always use one of these Go types, whatever the peer sent:
+//
+//	<i4>, <int>          int (within 32 bits)
+//	<i8>                 int64
+//	<boolean>            bool
+//	<string>, bare text  string
+//	<double>             float64
+//	<dateTime.iso8601>   time.Time (UTC)
+//	<base64>             []byte
+//	<struct>             map[string]any
+//	<array>              []any
+//	<nil/>, <ex:nil/>    nil
+//
+// Encoding walks arbitrary Go values by reflection (see AppendResponse); a
+// Go int64 always becomes <i8>, so a value echoed back keeps the width the
+// client chose.
+//
+// Decoding sits on encoding/xml's RawToken with a small hand-written state
+// machine (no Unmarshal, no DTDs, no entities beyond XML's predefined ones),
+// a byte limit and a nesting limit; encoding appends bytes to a buffer.
+package xmlrpc
+
+// MaxDepth is how deeply arrays and structs may nest, both when decoding
+// (deeper input is refused) and when encoding (so every value this package
+// writes can be read back by it).
+const MaxDepth = 100
+
+// DefaultLimit is the byte limit used when a decode function is given a
+// limit <= 0.
+const DefaultLimit = 8 << 20
