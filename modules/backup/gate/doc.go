@@ -13,6 +13,7 @@
 // paths under Config.VirtualRoot all mean the same place):
 //
 //	backup  (rsync src/ host:P)       P          -> <root>/<uid>/current/P
+//	                                  <uid>/P    -> <root>/<uid>/current/P (own uid: backupurl)
 //	restore (rsync host:P local/)     P          -> <root>/<uid>/current/P
 //	                                  @latest/P  -> <root>/<uid>/snapshots/<newest>/P
 //	                                  @<name>/P  -> <root>/<uid>/snapshots/<name>/P

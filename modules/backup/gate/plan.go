@@ -184,6 +184,12 @@ func (c Config) mapPath(p *Plan, raw string) (string, error) {
 			parts = append(parts, part)
 		}
 	}
+	// The id module hands out backupurl = user@host:<uid>, and sugar-client
+	// uses it as-is: a first component equal to the client's own uid names
+	// the client's root, so "<uid>/x" is "x" and "<uid>/@latest" a snapshot.
+	if len(parts) > 0 && parts[0] == p.UID {
+		parts = parts[1:]
+	}
 	base := snapshot.CurrentDir
 	if len(parts) > 0 && strings.HasPrefix(parts[0], "@") {
 		if p.Mode == Backup {

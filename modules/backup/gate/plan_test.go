@@ -94,6 +94,13 @@ func TestPlanPathMapping(t *testing.T) {
 		{"", "rsync --server --sender -r . @latest", snaps + "/2026-11-22T0040Z/"},
 		{"", "rsync --server --sender -r . @2026-11-21T2300Z/datastore-current/", snaps + "/2026-11-21T2300Z/datastore-current/"},
 		{"", "rsync --server --sender -r . @2026-11-21T2300Z/d", snaps + "/2026-11-21T2300Z/d"},
+		// backupurl user@host:<uid>, used as-is by sugar-client.
+		{"", "rsync --server -r . " + testUID, cur + "/"},
+		{"", "rsync --server -r . " + testUID + "/", cur + "/"},
+		{"", "rsync --server -r . " + testUID + "/docs", cur + "/docs"},
+		{"", "rsync --server -r . /" + testUID + "/docs/", cur + "/docs/"},
+		{"", "rsync --server --sender -r . " + testUID + "/@latest/", snaps + "/2026-11-22T0040Z/"},
+		{"", "rsync --server -r . 0000000000000000000000000000000000000000/x", cur + "/0000000000000000000000000000000000000000/x"},
 	}
 	for _, c := range cases {
 		cfg.VirtualRoot = c.vroot
@@ -115,6 +122,8 @@ func TestPlanPathMapping(t *testing.T) {
 		{"/backup", "rsync --server -r . /backupx/y", "outside /backup"},
 		{"", "rsync --server -r . @latest/x", "snapshots, read only"},
 		{"", "rsync --server -r . /@2026-11-22T0040Z", "snapshots, read only"},
+		{"", "rsync --server -r . " + testUID + "/@latest", "snapshots, read only"},
+		{"", "rsync --server -r . " + testUID + "/../x", `".."`},
 		{"", "rsync --server -r . /var/lib/ds-backup/completion/../../../etc/cron.d/x", "bad completion marker"},
 		{"", "rsync --server -r . /var/lib/ds-backup/completion/a/b", "bad completion marker"},
 		{"", "rsync --server --sender -r . /var/lib/ds-backup/completion/SN", ""}, // restore: just a path
