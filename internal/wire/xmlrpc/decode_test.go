@@ -1,11 +1,13 @@
 package xmlrpc
 
 import (
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func TestDecodeValue(t *testing.T) {
@@ -201,4 +203,23 @@ func allBytes() []byte {
 		b[i] = byte(i)
 	}
 	return b
+}
+
+// Bodies arrive in arbitrary pieces and may fail part way.
+func TestDecodeCallReaders(t *testing.T) {
+	doc := "\uFEFF" + call(`<value><string>piecewise</string></value>`)
+	for name, r := range map[string]io.Reader{
+		"one byte at a time": iotest.OneByteReader(strings.NewReader(doc)),
+		"data with EOF":      iotest.DataErrReader(strings.NewReader(doc)),
+		"half reads":         iotest.HalfReader(strings.NewReader(doc)),
+	} {
+		_, params, err := DecodeCall(r, 0)
+		if err != nil || len(params) != 1 || params[0] != "piecewise" {
+			t.Errorf("%s: got %#v, %v", name, params, err)
+		}
+	}
+	_, _, err := DecodeCall(iotest.TimeoutReader(iotest.OneByteReader(strings.NewReader(doc[3:]))), 0)
+	if f, ok := err.(*Fault); !ok || f.Code != ParseError || !strings.Contains(f.String, "reading body: timeout") {
+		t.Errorf("failing reader: got %v", err)
+	}
 }

@@ -69,18 +69,19 @@ func (l *limitReader) fill() error {
 		return l.err
 	}
 	first := l.total == 0
-	var n int
-	var err error
+	want := 1
 	if first {
-		// Read enough to see a whole byte order mark.
-		n, err = io.ReadAtLeast(l.src, l.buf[:], 3)
-		if err == io.ErrUnexpectedEOF {
-			err = io.EOF
+		want = 3 // enough to see a whole byte order mark
+	}
+	n, err := 0, error(nil)
+	for tries := 0; n < want && err == nil; tries++ {
+		if tries == 100 { // a reader that keeps returning 0, nil
+			err = io.ErrNoProgress
+			break
 		}
-	} else {
-		for n == 0 && err == nil {
-			n, err = l.src.Read(l.buf[:])
-		}
+		var m int
+		m, err = l.src.Read(l.buf[n:])
+		n += m
 	}
 	l.total += int64(n)
 	if l.total > l.limit {
