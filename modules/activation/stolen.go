@@ -1,0 +1,127 @@
+package activation
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"aula/internal/core"
+)
+
+// StolenArgs marks a laptop stolen.
+type StolenArgs struct {
+	Serial string `json:"serial"`
+	Note   string `json:"note,omitempty"`
+}
+
+// SerialArg names one laptop.
+type SerialArg struct {
+	Serial string `json:"serial"`
+}
+
+// StolenEntry is one stolen mark.
+type StolenEntry struct {
+	Serial   string `json:"serial"`
+	Note     string `json:"note"`
+	MarkedAt string `json:"marked_at"` // RFC 3339, UTC
+	MarkedBy string `json:"marked_by"`
+}
+
+const maxNote = 1024
+
+func (m *Module) stolenAddMethod() core.Method {
+	meth := core.Func("stolen_add",
+		"Marks a laptop stolen: from now on (within a second on a running server) it is answered STOLEN, over TCP 191 and GET /client/lease. Marking it again replaces the note.",
+		m.stolenAdd)
+	meth.Access, meth.Mutates = core.Admin, true
+	return meth
+}
+
+func (m *Module) stolenRemoveMethod() core.Method {
+	meth := core.Func("stolen_remove", "Removes a laptop's stolen mark; it is answered with its leases again.", m.stolenRemove)
+	meth.Access, meth.Mutates = core.Admin, true
+	return meth
+}
+
+func (m *Module) stolenListMethod() core.Method {
+	meth := core.Func("stolen_list", "Lists the laptops marked stolen.",
+		func(ctx context.Context, _ struct{}) ([]StolenEntry, error) {
+			if m.tables == nil {
+				return nil, errNotProvisioned
+			}
+			rows, err := m.tables.stolenMarks(ctx, m.env.Store.Reader())
+			if err != nil {
+				return nil, storeError(err, "reading stolen marks")
+			}
+			out := make([]StolenEntry, len(rows))
+			for i, r := range rows {
+				out[i] = StolenEntry{Serial: r.Serial, Note: r.Note, MarkedAt: rfc3339(r.MarkedAt), MarkedBy: r.MarkedBy}
+			}
+			return out, nil
+		})
+	meth.Access = core.Admin
+	return meth
+}
+
+func (m *Module) stolenAdd(ctx context.Context, in StolenArgs) (StolenEntry, error) {
+	if err := validSerialArg(in.Serial); err != nil {
+		return StolenEntry{}, err
+	}
+	if len(in.Note) > maxNote || !utf8.ValidString(in.Note) || strings.IndexFunc(in.Note, unicode.IsControl) >= 0 {
+		return StolenEntry{}, core.Errorf(core.KindInvalid, "note: at most %d bytes of text without control characters", maxNote)
+	}
+	if m.tables == nil {
+		return StolenEntry{}, errNotProvisioned
+	}
+	by := "unknown"
+	if c := core.CallFrom(ctx); c != nil && c.Caller.Identity != "" {
+		by = c.Caller.Identity
+	}
+	t := now()
+	err := m.env.Store.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, m.tables.qUpsertStolen, in.Serial, in.Note, fmtTime(t), by); err != nil {
+			return err
+		}
+		_, err := m.tables.bump(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return StolenEntry{}, storeError(err, "marking stolen")
+	}
+	m.changed()
+	return StolenEntry{Serial: in.Serial, Note: in.Note, MarkedAt: rfc3339(t), MarkedBy: by}, nil
+}
+
+func (m *Module) stolenRemove(ctx context.Context, in SerialArg) (bool, error) {
+	if err := validSerialArg(in.Serial); err != nil {
+		return false, err
+	}
+	if m.tables == nil {
+		return false, errNotProvisioned
+	}
+	var removed bool
+	err := m.env.Store.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, m.tables.qDeleteStolen, in.Serial)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			removed = false
+			return err
+		}
+		removed = true
+		_, err = m.tables.bump(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return false, storeError(err, "removing stolen mark")
+	}
+	if !removed {
+		return false, core.Errorf(core.KindNotFound, "%s is not marked stolen", in.Serial)
+	}
+	m.changed()
+	return true, nil
+}
