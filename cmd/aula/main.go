@@ -8,8 +8,10 @@ import (
 	"aula/internal/cli"
 
 	// The module set: a module is in the binary when it is imported here.
+	_ "aula/modules/auth"
 	_ "aula/modules/datastore"
 	_ "aula/modules/echo"
+	_ "aula/modules/id"
 )
 
 func main() { os.Exit(cli.Main(os.Args[1:])) }

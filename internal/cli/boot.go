@@ -23,6 +23,7 @@ type coreOpts struct {
 	logLevel  *config.Opt[string]
 	logFormat *config.Opt[string]
 	url       *config.Opt[string]
+	srv       *serverOpts // TLS, privilege drop, pidfile, connection caps, timeouts
 }
 
 func defaultDataDir() string {
@@ -41,11 +42,12 @@ func declareCore(s *config.Set) *coreOpts {
 		logLevel:  s.String("log-level", "info", "log level: debug, info, warn, error").Choices("debug", "info", "warn", "error"),
 		logFormat: s.String("log-format", "text", "log format on stderr: text or json").Choices("text", "json"),
 		url:       s.String("url", "", "admin commands: talk to this running server (http://user:pass@host:8000) instead of opening --data-dir"),
+		srv:       declareServer(s),
 	}
 }
 
-// runtime is a loaded configuration with its modules.
-type runtime struct {
+// loaded is a loaded configuration with its modules.
+type loaded struct {
 	set   *config.Set
 	opts  *coreOpts
 	app   *core.App
@@ -56,7 +58,7 @@ type runtime struct {
 
 // load builds the option set (core + every module's), reads every source
 // and instantiates the modules. It opens nothing.
-func load(args []string, stderr io.Writer) (*runtime, []string, error) {
+func load(args []string, stderr io.Writer) (*loaded, []string, error) {
 	s := config.NewSet()
 	opts := declareCore(s)
 	app, err := core.NewApp(nil)
@@ -81,7 +83,7 @@ func load(args []string, stderr io.Writer) (*runtime, []string, error) {
 	}
 	log := newLogger(stderr, opts.logLevel.Get(), opts.logFormat.Get())
 	app.Log = log
-	return &runtime{set: s, opts: opts, app: app, log: log}, rest, nil
+	return &loaded{set: s, opts: opts, app: app, log: log}, rest, nil
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {
@@ -96,7 +98,7 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 
 // open opens the store, applies every module's migrations and provisions
 // the modules (once per process; once-per-deployment init under the guard).
-func (rt *runtime) open(ctx context.Context) error {
+func (rt *loaded) open(ctx context.Context) error {
 	db, err := store.Open(ctx, store.Options{Dir: rt.opts.dataDir.Get()})
 	if err != nil {
 		return err
@@ -136,7 +138,7 @@ func (rt *runtime) open(ctx context.Context) error {
 	return nil
 }
 
-func (rt *runtime) close() {
+func (rt *loaded) close() {
 	if rt.store != nil {
 		rt.store.Close()
 	}

@@ -2,16 +2,88 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"os"
 	"time"
 
+	"aula/internal/config"
 	"aula/internal/core"
+	"aula/internal/limit"
 	"aula/internal/server"
 )
 
 // shutdownGrace bounds how long in-flight calls may take to finish after
 // SIGTERM before the listeners are torn down.
 const shutdownGrace = 30 * time.Second
+
+// serverOpts are the options of the listeners and the process: TLS,
+// privilege drop, pidfile, connection caps and timeouts.
+type serverOpts struct {
+	tlsCert, tlsKey, tlsClientAuth, tlsClientCA *config.Opt[string]
+	caDir                                       *config.Opt[string]
+	user, group, pidfile                        *config.Opt[string]
+	maxConns, maxConnsPerIP                     *config.Opt[int]
+	headerTimeout, readTimeout                  *config.Opt[time.Duration]
+	writeTimeout, idleTimeout                   *config.Opt[time.Duration]
+}
+
+func declareServer(s *config.Set) *serverOpts {
+	d := server.DefaultTimeouts
+	return &serverOpts{
+		tlsCert:       s.String("tls-cert", "", "PEM certificate (chain) for every HTTP listener; with --tls-key turns TLS on (TLS 1.2 at least)"),
+		tlsKey:        s.String("tls-key", "", "PEM private key of --tls-cert; aula refuses a key file others may read"),
+		tlsClientAuth: s.String("tls-client-auth", "none", "client certificates: none, request (verify if sent) or require; a verified certificate's CN is the caller's identity").Choices("none", "request", "require"),
+		tlsClientCA:   s.String("tls-client-ca", "", "CA that client certificates must chain to: a directory made by `aula ca init` (revocations apply at once) or a PEM file (empty: --ca-dir)"),
+		caDir:         s.String("ca-dir", "", "directory of aula's own certificate authority, `aula ca` (empty: DATA-DIR/ca)"),
+		user:          s.String("user", "", "aula serve started as root binds its listeners, then runs as this user (and hands it the data directory)"),
+		group:         s.String("group", "", "group to run as with --user (empty: the user's primary group)"),
+		pidfile:       s.String("pidfile", "", "aula serve writes its process id here (refusing to start if another live process holds it)"),
+		maxConns:      s.Int("max-conns", 1024, "open connections per HTTP listener at most; more are closed at once (0: no cap)"),
+		maxConnsPerIP: s.Int("max-conns-per-ip", 0, "open connections per source address and listener at most (0: no cap; mind school NATs)"),
+		headerTimeout: s.Duration("http-header-timeout", d.ReadHeader, "time a client gets to send its request headers (and finish the TLS handshake)"),
+		readTimeout:   s.Duration("http-read-timeout", d.Read, "time a client gets to send a whole request"),
+		writeTimeout:  s.Duration("http-write-timeout", d.Write, "time a reply may take to be written"),
+		idleTimeout:   s.Duration("http-idle-timeout", d.Idle, "how long an idle keep-alive connection is kept open"),
+	}
+}
+
+// caDirOf is --ca-dir, or DATA-DIR/ca.
+func (rt *loaded) caDirOf() string {
+	if d := rt.opts.srv.caDir.Get(); d != "" {
+		return d
+	}
+	return server.DefaultCADir(rt.opts.dataDir.Get())
+}
+
+// serverTLS builds the listeners' TLS configuration from the options (nil
+// without TLS).
+func (rt *loaded) serverTLS() (*server.ServerTLS, error) {
+	so := rt.opts.srv
+	o := server.TLSOptions{CertFile: so.tlsCert.Get(), KeyFile: so.tlsKey.Get(),
+		ClientAuth: so.tlsClientAuth.Get(), ClientCA: so.tlsClientCA.Get()}
+	if o.ClientCA == "" && o.ClientAuth != "none" {
+		o.ClientCA = rt.caDirOf()
+	}
+	return server.TLSConfig(o)
+}
+
+// account resolves --user/--group (nil when no drop is asked for).
+func (rt *loaded) account() (*server.Account, error) {
+	so := rt.opts.srv
+	if so.user.Get() == "" {
+		if so.group.Get() != "" {
+			return nil, errors.New("--group needs --user")
+		}
+		return nil, nil
+	}
+	a, err := server.LookupAccount(so.user.Get(), so.group.Get())
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
 
 // runServe runs the server in the foreground until SIGINT/SIGTERM.
 func runServe(ctx context.Context, st *stdio, args []string) error {
@@ -22,10 +94,26 @@ func runServe(ctx context.Context, st *stdio, args []string) error {
 	if len(rest) > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
 	}
+	acct, err := rt.account()
+	if err != nil {
+		return err
+	}
+	so := rt.opts.srv
+	if p := so.pidfile.Get(); p != "" {
+		remove, err := server.WritePidfile(p)
+		if err != nil {
+			return err
+		}
+		defer remove()
+	}
 	if err := rt.open(ctx); err != nil {
 		return err
 	}
 	defer rt.close()
+	tlsSt, err := rt.serverTLS()
+	if err != nil {
+		return err
+	}
 	h, err := server.Handler(rt.app, rt.opts.debug.Get())
 	if err != nil {
 		return err
@@ -33,7 +121,17 @@ func runServe(ctx context.Context, st *stdio, args []string) error {
 	srv := &server.HTTP{Handler: h, Log: rt.log, Listeners: []server.Listener{
 		{Name: "main", Addr: rt.opts.listen.Get()},
 		{Name: "xs", Addr: rt.opts.xsListen.Get()},
-	}}
+	}, Timeouts: server.Timeouts{ReadHeader: so.headerTimeout.Get(), Read: so.readTimeout.Get(),
+		Write: so.writeTimeout.Get(), Idle: so.idleTimeout.Get()}}
+	if n, perIP := so.maxConns.Get(), so.maxConnsPerIP.Get(); n > 0 || perIP > 0 {
+		srv.ConnLimit = func(ln net.Listener) net.Listener {
+			return limit.NewListener(ln, limit.ListenerConfig{MaxConns: n, MaxPerIP: perIP})
+		}
+	}
+	if tlsSt != nil {
+		srv.TLS, srv.PeerCheck = tlsSt.Config, tlsSt.PeerCheck
+		ctx = server.WithTLS(ctx, tlsSt)
+	}
 	if err := srv.Bind(); err != nil {
 		return err
 	}
@@ -46,12 +144,19 @@ func runServe(ctx context.Context, st *stdio, args []string) error {
 		srv.Shutdown(context.Background())
 		return err
 	}
+	if acct != nil {
+		if err := rt.dropTo(*acct); err != nil {
+			srv.Shutdown(context.Background())
+			return err
+		}
+	}
 	if err := rt.app.Start(ctx); err != nil {
 		srv.Shutdown(context.Background())
 		return err
 	}
 	srv.Start()
-	rt.log.Info("aula serving", "version", server.Version, "data-dir", rt.opts.dataDir.Get(), "chain", rt.app.Chain())
+	rt.log.Info("aula serving", "version", server.Version, "data-dir", rt.opts.dataDir.Get(), "chain", rt.app.Chain(),
+		"uid", os.Getuid(), "gid", os.Getgid())
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -69,4 +174,28 @@ func runServe(ctx context.Context, st *stdio, args []string) error {
 	}
 	rt.log.Info("stopped")
 	return serveErr
+}
+
+// dropTo hands the data directory (and the client CA directory, whose
+// revocation list the server keeps re-reading) to the account, then
+// becomes it. Everything needing root (low ports, key files) is done.
+func (rt *loaded) dropTo(a server.Account) error {
+	if os.Geteuid() == 0 {
+		dirs := []string{rt.opts.dataDir.Get()}
+		if ca := rt.opts.srv.tlsClientCA.Get(); ca == "" && rt.opts.srv.tlsClientAuth.Get() != "none" {
+			dirs = append(dirs, rt.caDirOf())
+		} else if fi, err := os.Stat(ca); err == nil && fi.IsDir() {
+			dirs = append(dirs, ca)
+		}
+		for _, d := range dirs {
+			if err := server.HandOver(d, a.UID, a.GID); err != nil {
+				return err
+			}
+		}
+	}
+	if err := server.DropPrivileges(a); err != nil {
+		return err
+	}
+	rt.log.Info("dropped privileges", "user", a.User, "uid", a.UID, "group", a.Group, "gid", a.GID)
+	return nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,18 @@ type Listener struct {
 	Addr string // "" turns it off
 }
 
+// Timeouts bound how long one connection may hold the server: a client
+// that sends its headers slowly (slowloris), a body that trickles in, a
+// reply nobody reads, a keep-alive connection left idle. ReadHeader also
+// bounds the TLS handshake. Zero fields take DefaultTimeouts'.
+type Timeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// DefaultTimeouts are generous for school networks and slow laptops, and
+// still free a slot held by a silent client within seconds.
+var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second, Write: 60 * time.Second, Idle: 120 * time.Second}
+
 // HTTP serves one handler on several listeners with shared timeouts.
 type HTTP struct {
 	Handler   http.Handler
@@ -26,6 +39,11 @@ type HTTP struct {
 	Listeners []Listener
 	// ConnLimit wraps each listener (e.g. a per-listener connection cap).
 	ConnLimit func(net.Listener) net.Listener
+	Timeouts  Timeouts
+	// PeerCheck, if set, is asked about the verified client certificate of
+	// every request (not only at the handshake), so that a revocation also
+	// ends keep-alive connections opened before it.
+	PeerCheck func(*x509.Certificate) error
 
 	bound   []boundListener
 	servers []*http.Server
@@ -74,6 +92,11 @@ func (h *HTTP) closeBound() {
 // Start serves every bound listener in the background.
 func (h *HTTP) Start() {
 	h.errc = make(chan error, len(h.bound))
+	to := h.Timeouts.withDefaults()
+	handler := h.Handler
+	if h.PeerCheck != nil {
+		handler = checkPeers(handler, h.PeerCheck, h.Log)
+	}
 	for _, b := range h.bound {
 		ln := b.ln
 		if h.ConnLimit != nil {
@@ -83,11 +106,11 @@ func (h *HTTP) Start() {
 			ln = tls.NewListener(ln, h.TLS)
 		}
 		srv := &http.Server{
-			Handler:           h.Handler,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       60 * time.Second,
-			WriteTimeout:      60 * time.Second,
-			IdleTimeout:       120 * time.Second,
+			Handler:           handler,
+			ReadHeaderTimeout: to.ReadHeader,
+			ReadTimeout:       to.Read,
+			WriteTimeout:      to.Write,
+			IdleTimeout:       to.Idle,
 			MaxHeaderBytes:    64 << 10,
 			ErrorLog:          slog.NewLogLogger(h.Log.Handler(), slog.LevelWarn),
 		}
@@ -117,4 +140,37 @@ func (h *HTTP) Shutdown(ctx context.Context) error {
 	}
 	h.wg.Wait()
 	return errors.Join(errs...)
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	d := DefaultTimeouts
+	if t.ReadHeader > 0 {
+		d.ReadHeader = t.ReadHeader
+	}
+	if t.Read > 0 {
+		d.Read = t.Read
+	}
+	if t.Write > 0 {
+		d.Write = t.Write
+	}
+	if t.Idle > 0 {
+		d.Idle = t.Idle
+	}
+	return d
+}
+
+// checkPeers refuses requests whose client certificate no longer passes
+// check (revoked since the handshake) and closes their connection.
+func checkPeers(next http.Handler, check func(*x509.Certificate) error, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
+			if err := check(r.TLS.PeerCertificates[0]); err != nil {
+				log.Warn("client certificate refused", "addr", r.RemoteAddr, "cn", r.TLS.PeerCertificates[0].Subject.CommonName, "err", err)
+				w.Header().Set("Connection", "close")
+				http.Error(w, "client certificate refused", http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
