@@ -11,6 +11,7 @@ import (
 	_ "aula/modules/auth"
 	_ "aula/modules/datastore"
 	_ "aula/modules/echo"
+	_ "aula/modules/id"
 )
 
 func main() { os.Exit(cli.Main(os.Args[1:])) }

@@ -1,0 +1,121 @@
+// Package id is the school server's identity registry: laptops register
+// with the XML-RPC `register` call the Sugar shell makes (or the SSK REST
+// form), get their Jabber server, backup URL and sugar-client config, and
+// ask GET /client/status whether they must register again. Records live in
+// the store (tables id_*); registering and removing a client publish
+// core.TopicClientRegistered / core.TopicClientRemoved so that the backup
+// module can keep authorized_keys in step.
+package id
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"sync"
+
+	"aula/internal/core"
+	"aula/internal/wire/rest"
+)
+
+//go:embed README.md
+var readme string
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+func init() {
+	core.Register(core.ModuleInfo{ID: "id", New: func() core.Module { return &Module{} }, Help: readme})
+}
+
+// Module is the identity registry.
+type Module struct {
+	opts *options
+
+	mu     sync.RWMutex // guards what Provision sets
+	env    *core.Env
+	log    *slog.Logger
+	set    settings
+	recs   *records
+	events *core.Events
+}
+
+// errNotProvisioned is returned when a method runs before Provision (a
+// wiring mistake, not a client's).
+var errNotProvisioned = errors.New("id: module used before it was provisioned (no store)")
+
+// Migrations supplies the id_* tables.
+func (m *Module) Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Provision keeps the store, resolves the registration settings (server
+// name, Jabber server, backup URL form, config dict) and prepares the
+// queries the hot paths use.
+func (m *Module) Provision(ctx context.Context, env *core.Env) error {
+	recs, err := newRecords(ctx, env.Store)
+	if err != nil {
+		return err
+	}
+	set := m.opts.resolve(ctx)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.recs != nil {
+		m.recs.close()
+	}
+	m.env, m.recs, m.set, m.events = env, recs, set, env.Events
+	m.log = env.Log
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	m.log.Debug("registration settings", "server", set.serverName, "jabber", set.jabber,
+		"backup", set.backupUser+"@"+set.backupHost, "api-url", set.apiURL, "extra-config", len(set.extra))
+	return nil
+}
+
+// state returns what Provision set.
+func (m *Module) state() (*records, settings, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.recs == nil {
+		return nil, settings{}, errNotProvisioned
+	}
+	return m.recs, m.set, nil
+}
+
+func (m *Module) publish(ctx context.Context, topic string, c Client) {
+	m.mu.RLock()
+	ev := m.events
+	m.mu.RUnlock()
+	if ev != nil {
+		ev.Publish(ctx, topic, core.ClientEvent{UID: c.UID, UUID: c.UUID, Serial: c.Serial, PubKey: c.PubKey})
+	}
+}
+
+// Methods is the id module's method table.
+func (m *Module) Methods() []core.Method {
+	return []core.Method{
+		m.registerMethod(),
+		m.registerClientMethod(),
+		m.statusMethod(),
+		m.listMethod(),
+		m.showMethod(),
+		m.removeMethod(),
+		m.reregisterAllMethod(),
+	}
+}
+
+// Routes maps the SSK REST paths onto methods.
+func (m *Module) Routes() []rest.Route {
+	return []rest.Route{
+		{Method: "POST", Path: "/client/register", Call: "id.register_client",
+			Help: "register a client: JSON object with uuid, nickname?, serial?, pubkey?"},
+		{Method: "GET", Path: "/client/status", Call: "id.status",
+			Help: "?uuid=ID or ?uid=ID: registered, stamp, jabber-url, backup-url"},
+	}
+}

@@ -1,0 +1,288 @@
+package id
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"aula/internal/store"
+)
+
+// Client is one registration: current, or ended when it is part of a
+// HistoryEntry.
+type Client struct {
+	UID             string    `json:"uid"`
+	UUID            string    `json:"uuid"`
+	Serial          string    `json:"serial"`
+	Nickname        string    `json:"nickname"`
+	PubKey          string    `json:"pubkey"` // base64 blob without type prefix; "" when registered without one
+	FirstRegistered time.Time `json:"first_registered"`
+	LastRegistered  time.Time `json:"last_registered"`
+	LastAddr        string    `json:"last_addr"` // peer address of the last registration
+	Registrations   int64     `json:"registrations"`
+}
+
+// HistoryEntry is a registration that ended.
+type HistoryEntry struct {
+	Client
+	Ended      time.Time `json:"ended"`
+	Reason     string    `json:"reason"`      // "superseded" or "removed"
+	ReplacedBy string    `json:"replaced_by"` // uid of the superseding registration
+}
+
+// timeLayout is fixed-width so stored times sort as text.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+const clientCols = "uid, uuid, serial, nickname, pubkey, first_at, last_at, last_addr, registrations"
+
+// records is the module's store: SQL over id_clients, id_history, id_meta.
+type records struct {
+	db *store.DB
+	d  store.Dialect
+
+	byUIDStmt, epochStmt, statusUIDStmt, statusUUIDStmt *sql.Stmt
+
+	qConflicts, qUpsert, qToHistory, qDelete, qBump string
+}
+
+func newRecords(ctx context.Context, db *store.DB) (*records, error) {
+	d := db.Dialect()
+	r := &records{db: db, d: d,
+		qConflicts: d.Rebind("SELECT " + clientCols + " FROM id_clients WHERE uid <> ? AND (uuid_key = ? OR (serial = ? AND serial <> ''))"),
+		qUpsert: d.Rebind(`INSERT INTO id_clients (uid, uuid, uuid_key, serial, nickname, pubkey, first_at, last_at, last_addr, registrations)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_key,
+	serial = CASE WHEN excluded.serial = '' THEN id_clients.serial ELSE excluded.serial END,
+	nickname = CASE WHEN excluded.nickname = '' THEN id_clients.nickname ELSE excluded.nickname END,
+	pubkey = excluded.pubkey, last_at = excluded.last_at, last_addr = excluded.last_addr,
+	registrations = id_clients.registrations + 1`),
+		qToHistory: d.Rebind("INSERT INTO id_history (" + clientCols + ", ended_at, reason, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		qDelete:    d.Rebind("DELETE FROM id_clients WHERE uid = ?"),
+		qBump:      d.Rebind("UPDATE id_meta SET value = value + 1 WHERE name = 'epoch'"),
+	}
+	prep := []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&r.byUIDStmt, "SELECT " + clientCols + " FROM id_clients WHERE uid = ?"},
+		{&r.epochStmt, "SELECT value FROM id_meta WHERE name = 'epoch'"},
+		{&r.statusUIDStmt, "SELECT m.value, c.uid, c.pubkey FROM id_meta m LEFT JOIN id_clients c ON c.uid = ? WHERE m.name = 'epoch'"},
+		{&r.statusUUIDStmt, "SELECT m.value, c.uid, c.pubkey FROM id_meta m LEFT JOIN id_clients c ON c.uuid_key = ? WHERE m.name = 'epoch' ORDER BY c.last_at DESC LIMIT 1"},
+	}
+	for _, p := range prep {
+		st, err := db.Reader().PrepareContext(ctx, d.Rebind(p.q))
+		if err != nil {
+			r.close()
+			return nil, fmt.Errorf("id: preparing %q: %w", p.q, err)
+		}
+		*p.dst = st
+	}
+	return r, nil
+}
+
+func (r *records) close() {
+	for _, st := range []*sql.Stmt{r.byUIDStmt, r.epochStmt, r.statusUIDStmt, r.statusUUIDStmt} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+type scanner interface{ Scan(dst ...any) error }
+
+func scanClient(s scanner, extra ...any) (Client, error) {
+	var c Client
+	var first, last string
+	err := s.Scan(append([]any{&c.UID, &c.UUID, &c.Serial, &c.Nickname, &c.PubKey, &first, &last, &c.LastAddr, &c.Registrations}, extra...)...)
+	c.FirstRegistered, c.LastRegistered = parseTime(first), parseTime(last)
+	return c, err
+}
+
+// register stores c (a new registration or a repeat of c.UID) and moves
+// every other current record of the same machine (same uuid or serial,
+// placeholders excepted) to the history. It returns those it superseded,
+// once the whole change is durable.
+func (r *records) register(ctx context.Context, c Client) (superseded []Client, err error) {
+	uuidKey := strings.ToLower(c.UUID)
+	matchUUID, matchSerial := uuidKey, c.Serial
+	if uuidKey == PlaceholderUUID {
+		matchUUID = "" // stored uuid_key is never empty, so this matches nothing
+	}
+	if matchSerial == PlaceholderSerial {
+		matchSerial = ""
+	}
+	now := fmtTime(c.LastRegistered)
+	err = r.db.Write(ctx, func(tx *sql.Tx) error {
+		superseded = nil // the function may run twice; start afresh
+		old, err := queryClients(ctx, tx, r.qConflicts, c.UID, matchUUID, matchSerial)
+		if err != nil {
+			return err
+		}
+		for _, o := range old {
+			if err := r.end(ctx, tx, o, now, "superseded", c.UID); err != nil {
+				return err
+			}
+		}
+		superseded = old
+		_, err = tx.ExecContext(ctx, r.qUpsert, c.UID, c.UUID, uuidKey, c.Serial, c.Nickname, c.PubKey, now, now, c.LastAddr)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("id: storing registration of %s: %w", c.UID, err)
+	}
+	return superseded, nil
+}
+
+// end moves a current record to the history.
+func (r *records) end(ctx context.Context, tx *sql.Tx, c Client, now, reason, by string) error {
+	_, err := tx.ExecContext(ctx, r.qToHistory, c.UID, c.UUID, c.Serial, c.Nickname, c.PubKey,
+		fmtTime(c.FirstRegistered), fmtTime(c.LastRegistered), c.LastAddr, c.Registrations, now, reason, by)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, r.qDelete, c.UID)
+	return err
+}
+
+// remove ends uid's registration; found is false if it had none.
+func (r *records) remove(ctx context.Context, uid string, at time.Time) (c Client, found bool, err error) {
+	err = r.db.Write(ctx, func(tx *sql.Tx) error {
+		found = false
+		cs, err := queryClients(ctx, tx, r.d.Rebind("SELECT "+clientCols+" FROM id_clients WHERE uid = ?"), uid)
+		if err != nil || len(cs) == 0 {
+			return err
+		}
+		c, found = cs[0], true
+		return r.end(ctx, tx, c, fmtTime(at), "removed", "")
+	})
+	if err != nil {
+		return Client{}, false, fmt.Errorf("id: removing %s: %w", uid, err)
+	}
+	return c, found, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func queryClients(ctx context.Context, q querier, query string, args ...any) ([]Client, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Client
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// byUID returns uid's current record.
+func (r *records) byUID(ctx context.Context, uid string) (Client, bool, error) {
+	c, err := scanClient(r.byUIDStmt.QueryRowContext(ctx, uid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Client{}, false, nil
+	}
+	if err != nil {
+		return Client{}, false, fmt.Errorf("id: reading client %s: %w", uid, err)
+	}
+	return c, true, nil
+}
+
+// find returns current records by serial or (lowercased) uuid, newest first.
+func (r *records) find(ctx context.Context, column, value string) ([]Client, error) {
+	if column != "serial" && column != "uuid_key" {
+		panic("id: find by " + column)
+	}
+	cs, err := queryClients(ctx, r.db.Reader(), r.d.Rebind(
+		"SELECT "+clientCols+" FROM id_clients WHERE "+column+" = ? ORDER BY last_at DESC, uid"), value)
+	if err != nil {
+		return nil, fmt.Errorf("id: reading clients by %s: %w", column, err)
+	}
+	return cs, nil
+}
+
+// list returns every current record, most recently registered first.
+func (r *records) list(ctx context.Context) ([]Client, error) {
+	cs, err := queryClients(ctx, r.db.Reader(), "SELECT "+clientCols+" FROM id_clients ORDER BY last_at DESC, uid")
+	if err != nil {
+		return nil, fmt.Errorf("id: listing clients: %w", err)
+	}
+	return cs, nil
+}
+
+// history returns ended registrations with the given uid, serial or uuid
+// (any that is non-empty), newest first.
+func (r *records) history(ctx context.Context, uid, serial, uuid string) ([]HistoryEntry, error) {
+	rows, err := r.db.Reader().QueryContext(ctx, r.d.Rebind("SELECT "+clientCols+", ended_at, reason, replaced_by FROM id_history"+
+		" WHERE uid = ? OR (serial = ? AND serial <> '') OR (LOWER(uuid) = ? AND uuid <> '') ORDER BY ended_at DESC, uid"),
+		uid, serial, strings.ToLower(uuid))
+	if err != nil {
+		return nil, fmt.Errorf("id: reading history: %w", err)
+	}
+	defer rows.Close()
+	out := []HistoryEntry{}
+	for rows.Next() {
+		var h HistoryEntry
+		var ended string
+		if h.Client, err = scanClient(rows, &ended, &h.Reason, &h.ReplacedBy); err != nil {
+			return nil, fmt.Errorf("id: reading history: %w", err)
+		}
+		h.Ended = parseTime(ended)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// epoch is the admin's part of the stamp.
+func (r *records) epoch(ctx context.Context) (int64, error) {
+	var n int64
+	if err := r.epochStmt.QueryRowContext(ctx).Scan(&n); err != nil {
+		return 0, fmt.Errorf("id: reading the registration epoch: %w", err)
+	}
+	return n, nil
+}
+
+// bumpEpoch starts a new registration epoch and returns it.
+func (r *records) bumpEpoch(ctx context.Context) (int64, error) {
+	var n int64
+	err := r.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, r.qBump); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, "SELECT value FROM id_meta WHERE name = 'epoch'").Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("id: starting a new registration epoch: %w", err)
+	}
+	return n, nil
+}
+
+// status looks a client up for GET /client/status: by uid, or by machine
+// uuid when byUUID. It returns the epoch too, in the same query.
+func (r *records) status(ctx context.Context, key string, byUUID bool) (epoch int64, uid, pubkey string, found bool, err error) {
+	st := r.statusUIDStmt
+	if byUUID {
+		st = r.statusUUIDStmt
+	}
+	var u, k sql.NullString
+	if err := st.QueryRowContext(ctx, key).Scan(&epoch, &u, &k); err != nil {
+		return 0, "", "", false, fmt.Errorf("id: reading status of %s: %w", key, err)
+	}
+	return epoch, u.String, k.String, u.Valid, nil
+}

@@ -1,0 +1,169 @@
+package id
+
+import (
+	"testing"
+
+	"aula/internal/core"
+)
+
+func clientEvents(t *testing.T, evs []core.Event) []string {
+	t.Helper()
+	var out []string
+	for _, e := range evs {
+		ce, ok := e.Data.(core.ClientEvent)
+		if !ok {
+			t.Fatalf("event %s carries %T", e.Topic, e.Data)
+		}
+		out = append(out, e.Topic+" "+ce.UID)
+	}
+	return out
+}
+
+func TestSupersedeBySerial(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	k1, k2 := newKey(t), newKey(t)
+	h.register("SHF706002A7", "old board", "11111111-2222-3333-4444-555555555555", k1)
+	h.events.take()
+	h.register("SHF706002A7", "new board", "66666666-7777-8888-9999-000000000000", k2)
+
+	got := clientEvents(t, h.events.take())
+	want := []string{core.TopicClientRemoved + " " + UIDOf(k1), core.TopicClientRegistered + " " + UIDOf(k2)}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("events %v, want %v", got, want)
+	}
+	if _, s := h.get("/client/status?uid=" + UIDOf(k1)); s["registered"] != false {
+		t.Errorf("superseded uid: %v", s)
+	}
+	if _, s := h.get("/client/status?uid=" + UIDOf(k2)); s["registered"] != true {
+		t.Errorf("new uid: %v", s)
+	}
+	var show ShowReply
+	if err := h.admin("id.show", map[string]any{"id": "SHF706002A7"}, &show); err != nil {
+		t.Fatal(err)
+	}
+	if !show.Registered || len(show.Clients) != 1 || show.Clients[0].UID != UIDOf(k2) ||
+		len(show.History) != 1 || show.History[0].UID != UIDOf(k1) || show.History[0].Reason != "superseded" ||
+		show.History[0].ReplacedBy != UIDOf(k2) || show.History[0].Nickname != "old board" {
+		t.Errorf("show %+v", show)
+	}
+	// The superseded uid itself is still known, as history only.
+	if err := h.admin("id.show", map[string]any{"id": UIDOf(k1)}, &show); err != nil || show.Registered || len(show.History) != 1 {
+		t.Errorf("show old uid: %+v %v", show, err)
+	}
+}
+
+func TestSupersedeByUUID(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	k1, k2 := newKey(t), newKey(t)
+	h.register("SHF706002A7", "nena", machineUUID, k1)
+	// A profile reset: same machine, new key.
+	h.register("SHF706002A7", "nena", machineUUID, k2)
+	cs, _ := h.mod.Clients(t.Context())
+	if len(cs) != 1 || cs[0].UID != UIDOf(k2) {
+		t.Errorf("clients %+v", cs)
+	}
+	c, ok, _ := h.mod.ClientByUUID(t.Context(), machineUUID)
+	if !ok || c.UID != UIDOf(k2) || c.UUID != machineUUID {
+		t.Errorf("ClientByUUID %+v %v", c, ok)
+	}
+}
+
+func TestPlaceholdersDoNotSupersede(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	k1, k2 := newKey(t), newKey(t)
+	h.register(PlaceholderSerial, "a", PlaceholderUUID, k1)
+	h.register(PlaceholderSerial, "b", PlaceholderUUID, k2)
+	cs, _ := h.mod.Clients(t.Context())
+	if len(cs) != 2 {
+		t.Fatalf("clients %+v", cs)
+	}
+	// Removing by the shared serial is ambiguous; by uid it is not.
+	err := h.admin("id.remove", map[string]any{"id": PlaceholderSerial}, nil)
+	if core.KindOf(err) != core.KindConflict {
+		t.Errorf("remove by a shared serial: %v", err)
+	}
+	if err := h.admin("id.remove", map[string]any{"id": UIDOf(k1)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if c, ok, _ := h.mod.ClientBySerial(t.Context(), PlaceholderSerial); !ok || c.UID != UIDOf(k2) {
+		t.Errorf("left %+v", c)
+	}
+}
+
+// A non-XO Sugar sends a new random serial and a new uuid1 at every
+// registration, but always the same key: that is one client.
+func TestNonXORegistersAgainUnderOneID(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	k := newKey(t)
+	h.register("RCU95305614", "n", "a8098c1a-f86e-11da-bd1a-00112444be1e", k)
+	h.register("XKQ95399999", "n", "b8098c1a-f86e-11da-bd1a-00112444be1e", k)
+	cs, _ := h.mod.Clients(t.Context())
+	if len(cs) != 1 || cs[0].Serial != "XKQ95399999" || cs[0].Registrations != 2 {
+		t.Errorf("clients %+v", cs)
+	}
+	if _, ok, _ := h.mod.ClientBySerial(t.Context(), "RCU95305614"); ok {
+		t.Error("the old serial still finds the client")
+	}
+}
+
+func TestRemoveAndEvents(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	k := newKey(t)
+	h.register("SHF706002A7", "nena", machineUUID, k)
+	evs := h.events.take()
+	if len(evs) != 1 {
+		t.Fatalf("events %v", evs)
+	}
+	want := core.ClientEvent{UID: UIDOf(k), UUID: machineUUID, Serial: "SHF706002A7", PubKey: k}
+	if evs[0].Topic != core.TopicClientRegistered || evs[0].Data != want {
+		t.Errorf("event %+v, want %+v", evs[0], want)
+	}
+	var rm RemoveReply
+	if err := h.admin("id.remove", map[string]any{"id": machineUUID}, &rm); err != nil {
+		t.Fatal(err)
+	}
+	if rm.Removed.UID != UIDOf(k) {
+		t.Errorf("removed %+v", rm)
+	}
+	evs = h.events.take()
+	if len(evs) != 1 || evs[0].Topic != core.TopicClientRemoved || evs[0].Data != want {
+		t.Errorf("events %+v", evs)
+	}
+	if _, s := h.get("/client/status?uid=" + UIDOf(k)); s["registered"] != false {
+		t.Errorf("status after rm: %v", s)
+	}
+	err := h.admin("id.remove", map[string]any{"id": UIDOf(k)}, nil)
+	if core.KindOf(err) != core.KindNotFound {
+		t.Errorf("second rm: %v", err)
+	}
+	err = h.admin("id.show", map[string]any{"id": "NOSUCH123"}, nil)
+	if core.KindOf(err) != core.KindNotFound {
+		t.Errorf("show unknown: %v", err)
+	}
+	err = h.admin("id.show", map[string]any{"id": "no such"}, nil)
+	if core.KindOf(err) != core.KindInvalid {
+		t.Errorf("show malformed: %v", err)
+	}
+}
+
+func TestRecordsSurviveRestart(t *testing.T) {
+	dir := dataDir(t)
+	h := newHarness(t, dir)
+	k := newKey(t)
+	h.register("SHF706002A7", "nena", machineUUID, k)
+	var st StampReply
+	if err := h.admin("id.reregister_all", nil, &st); err != nil {
+		t.Fatal(err)
+	}
+	h.close()
+
+	h = newHarness(t, dir)
+	c, ok, err := h.mod.ClientByUID(t.Context(), UIDOf(k))
+	if err != nil || !ok || c.Serial != "SHF706002A7" || c.PubKey != k || c.Registrations != 1 {
+		t.Fatalf("after restart: %+v %v %v", c, ok, err)
+	}
+	_, s := h.get("/client/status?uid=" + UIDOf(k))
+	if s["registered"] != true || s["stamp"] != st.Stamp {
+		t.Errorf("status after restart %v, want stamp %s", s, st.Stamp)
+	}
+}
