@@ -1,0 +1,184 @@
+package backup
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"aula/internal/config"
+	"aula/internal/core"
+	"aula/internal/store"
+)
+
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// harness is an in-process aula with the id and backup modules, booted as
+// internal/cli does: configure, load options, open the store, migrate,
+// provision (and Start when serving).
+type harness struct {
+	t   *testing.T
+	dir string // data directory
+	app *core.App
+	mod *Module
+	db  *store.DB
+}
+
+// testClock is a settable clock for slot expiry.
+type testClock struct{ ns atomic.Int64 }
+
+func (c *testClock) now() time.Time            { return time.Unix(0, c.ns.Load()) }
+func (c *testClock) add(d time.Duration)       { c.ns.Add(int64(d)) }
+func newClock(t time.Time) *testClock          { c := &testClock{}; c.ns.Store(t.UnixNano()); return c }
+func (h *harness) useClock(c *testClock)       { h.mod.mu.Lock(); h.mod.now = c.now; h.mod.mu.Unlock() }
+func (h *harness) settings() Settings          { s, _, _ := h.mod.state(); return s }
+func (h *harness) clientDir(uid string) string { return filepath.Join(h.settings().Root, uid) }
+
+// testArgs keep the harness independent of this host.
+var testArgs = []string{"--id-server-name=xs.school.lan", "--backup-max-load=0", "--backup-max-disk=100", "--backup-max-inodes=100"}
+
+// newHarness boots on dir (a fresh one when ""); serve runs Start too.
+func newHarness(t *testing.T, dir string, serve bool, args ...string) *harness {
+	t.Helper()
+	if dir == "" {
+		dir = filepath.Join(t.TempDir(), "data")
+	}
+	ctx := context.Background()
+	app, err := core.NewApp(quietLog, "id", "backup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := config.NewSet()
+	app.Each(func(info core.ModuleInfo, m core.Module) error {
+		if c, ok := m.(core.Configurer); ok {
+			c.Configure(set.Section(info.ID))
+		}
+		return nil
+	})
+	if _, err := set.Load(config.Sources{Args: append(append([]string{}, testArgs...), args...)}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, store.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, dir: dir, app: app, db: db}
+	t.Cleanup(func() { db.Close() })
+	env := &core.Env{App: app, Store: db, Log: quietLog, Events: app.Events, DataDir: dir}
+	err = app.Each(func(info core.ModuleInfo, m core.Module) error {
+		if mg, ok := m.(core.Migrator); ok {
+			if err := db.Migrate(ctx, info.ID, mg.Migrations()); err != nil {
+				return err
+			}
+		}
+		if p, ok := m.(core.Provisioner); ok {
+			return p.Provision(ctx, env)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, _ := app.Module("backup")
+	h.mod = mod.(*Module)
+	if serve {
+		if err := app.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { app.Stop(context.Background()) })
+	}
+	return h
+}
+
+// call runs a method as the local administrator and decodes into out.
+func (h *harness) call(method string, named map[string]any, out any) error {
+	c := &core.Call{Method: method, Named: named, Transport: "cli",
+		Caller: core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}}
+	if c.Named == nil {
+		c.Named = map[string]any{}
+	}
+	res, err := h.app.Handle(context.Background(), c)
+	if err != nil || out == nil {
+		return err
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+// newKey makes an ed25519 public key blob, base64, as Sugar would send
+// its DSA blob (no type prefix).
+func newKey(t testing.TB) string {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(sp.Marshal())
+}
+
+// client is one registered laptop.
+type client struct {
+	UID, Serial, UUID, PubKey string
+}
+
+// register registers a laptop through id.register (the Sugar shell's call).
+func (h *harness) register(n int) client {
+	h.t.Helper()
+	c := client{Serial: fmt.Sprintf("SHF%08d", n), UUID: fmt.Sprintf("8bf9ac40-26f8-4bcc-a699-%012d", n), PubKey: newKey(h.t)}
+	var reply struct {
+		Success, Error, BackupPath string
+		Config                     map[string]string
+	}
+	err := h.call("id.register", map[string]any{"serial": c.Serial, "nickname": "nena", "uuid": c.UUID, "pubkey": c.PubKey}, &reply)
+	if err != nil || reply.Success != "OK" {
+		h.t.Fatalf("register: %v %+v", err, reply)
+	}
+	c.UID = reply.Config["uid"]
+	return c
+}
+
+func (h *harness) admit(in AdmitArgs) (Admission, error) {
+	return h.mod.admit(context.Background(), in)
+}
+
+// eventKinds lists a client's audit events, oldest first.
+func (h *harness) eventKinds(uid string) []string {
+	h.t.Helper()
+	evs, err := events(context.Background(), h.db, uid, 1000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []string
+	for i := len(evs) - 1; i >= 0; i-- {
+		out = append(out, evs[i].Kind+": "+evs[i].Detail)
+	}
+	return out
+}
+
+func mustWrite(t testing.TB, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,281 @@
+// Package backup is aula's Journal backup service for Sugar and OLPC
+// laptops: rsync over SSH into one directory per registered client, with
+// admission control, dated hard-linked snapshots, retention and quotas.
+//
+// The pieces:
+//   - authorized_keys (keys.go): every registered client's key, forced into
+//     `aula backup-gate --uid UID`, rewritten from the id module's records
+//     on every registration event (coalesced) and at start;
+//   - the gate (gate.go): the forced command; it accepts only an rsync
+//     server command line (package gate), maps paths into the client's
+//     directory, needs an admission slot, runs rsync without a shell and
+//     snapshots after a successful backup (package snapshot);
+//   - admission (admit.go, control.go): GET /client/backup, the SSK and
+//     XS ds-backup availability checks; slots live in the store
+//     (backup_slots) because the gate is another process (slots.go);
+//   - admin methods and commands (list.go, status.go).
+//
+// The gate opens the same data directory as the server, so the backup SSH
+// account must be the account `aula serve` runs as (README.md).
+package backup
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"aula/internal/core"
+	"aula/internal/store"
+	"aula/modules/id"
+)
+
+//go:embed README.md
+var readme string
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+func init() {
+	core.Register(core.ModuleInfo{ID: "backup", New: func() core.Module { return &Module{} }, Help: readme})
+}
+
+// registry is what the backup module needs from the id module.
+type registry interface {
+	ClientByUID(ctx context.Context, uid string) (id.Client, bool, error)
+	ClientByUUID(ctx context.Context, uuid string) (id.Client, bool, error)
+	ClientBySerial(ctx context.Context, serial string) (id.Client, bool, error)
+	Clients(ctx context.Context) ([]id.Client, error)
+}
+
+// Module is the backup service.
+type Module struct {
+	opts *options
+
+	mu      sync.RWMutex // guards the fields below
+	app     *core.App
+	db      *store.DB
+	log     *slog.Logger
+	reg     registry
+	set     Settings // effective in this process
+	setErr  error    // why this process's own options do not resolve
+	slots   *slots
+	keys    *keySync
+	serving bool // Start ran: this is `aula serve`
+
+	ctlLn   net.Listener // --backup-control-listen, bound in Bind
+	ctlSrv  *http.Server
+	stop    chan struct{}
+	stopped sync.WaitGroup
+	now     func() time.Time
+}
+
+// Migrations supplies the backup_* tables.
+func (m *Module) Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Provision finds the id module, resolves the settings (the running
+// server's, saved in the store, when there are any) and subscribes to the
+// client events that change authorized_keys.
+func (m *Module) Provision(ctx context.Context, env *core.Env) error {
+	if env.App == nil || env.Store == nil {
+		return errors.New("backup: provisioned without an app or a store")
+	}
+	idm, ok := env.App.Module("id")
+	reg, ok2 := idm.(registry)
+	if !ok || !ok2 {
+		return errors.New("backup: the id module is not loaded (backups are for registered clients)")
+	}
+	log := env.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	set, setErr := m.opts.resolve(env.Store.Dir())
+	if saved, ok, err := savedSettings(ctx, env.Store); err != nil {
+		log.Warn("ignoring the saved backup settings", "err", err)
+	} else if ok {
+		set, setErr = saved, nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.now == nil {
+		m.now = time.Now
+	}
+	m.app, m.db, m.log, m.reg, m.set, m.setErr = env.App, env.Store, log, reg, set, setErr
+	m.slots = &slots{db: env.Store, now: m.clock}
+	m.keys = &keySync{m: m, kickc: make(chan struct{}, 1)}
+	env.Events.Subscribe(core.TopicClientRegistered, m.onClientEvent)
+	env.Events.Subscribe(core.TopicClientRemoved, m.onClientEvent)
+	return nil
+}
+
+func (m *Module) clock() time.Time {
+	m.mu.RLock()
+	now := m.now
+	m.mu.RUnlock()
+	return now()
+}
+
+// state returns what Provision set.
+func (m *Module) state() (Settings, *store.DB, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.db == nil {
+		return Settings{}, nil, errors.New("backup: module used before it was provisioned")
+	}
+	return m.set, m.db, nil
+}
+
+// onClientEvent rewrites authorized_keys: in the server through the
+// coalescing writer, in any other process (`aula client rm` on the data
+// directory) at once, since that process may exit right after.
+func (m *Module) onClientEvent(ctx context.Context, ev core.Event) {
+	m.mu.RLock()
+	serving, keys, log := m.serving, m.keys, m.log
+	m.mu.RUnlock()
+	if serving {
+		keys.kick()
+		return
+	}
+	if err := keys.rewrite(ctx, false); err != nil {
+		log.Warn("authorized_keys not updated; `aula serve` rewrites it at start", "err", err)
+	}
+}
+
+// Bind opens --backup-control-listen (port 80 needs root).
+func (m *Module) Bind(ctx context.Context) error {
+	addr := ""
+	if m.opts != nil {
+		addr = m.opts.controlListen.Get()
+	}
+	if addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("backup control listener: %w", err)
+	}
+	m.mu.Lock()
+	m.ctlLn = ln
+	m.mu.Unlock()
+	return nil
+}
+
+// Start makes this process's options the effective settings and saves
+// them for the gate, creates the backup directories, writes
+// authorized_keys and starts the key writer, the housekeeping loop and the
+// control listener.
+func (m *Module) Start(ctx context.Context) error {
+	_, db, err := m.state()
+	if err != nil {
+		return err
+	}
+	set, setErr := m.opts.resolve(db.Dir())
+	if setErr != nil {
+		// Keep serving everything else: backups stay off until fixed.
+		m.log.Error("backups disabled: authorized_keys is not written", "err", setErr)
+	}
+	if err := prepareDirs(set); err != nil {
+		return err
+	}
+	if err := set.save(ctx, db); err != nil {
+		return fmt.Errorf("backup: save settings: %w", err)
+	}
+	m.mu.Lock()
+	m.set, m.setErr, m.serving = set, setErr, true
+	m.stop = make(chan struct{})
+	ln := m.ctlLn
+	m.mu.Unlock()
+	if setErr == nil {
+		if err := m.keys.rewrite(ctx, true); err != nil {
+			m.log.Error("authorized_keys", "err", err)
+		}
+	}
+	m.stopped.Add(1)
+	go m.loop()
+	if ln != nil {
+		m.ctlSrv = &http.Server{Handler: m.controlMux(), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: 20 * time.Second, WriteTimeout: 20 * time.Second, IdleTimeout: time.Minute}
+		m.stopped.Add(1)
+		go func() {
+			defer m.stopped.Done()
+			if err := m.ctlSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				m.log.Error("backup control listener", "err", err)
+			}
+		}()
+		m.log.Info("backup control listener", "addr", ln.Addr().String())
+	}
+	return nil
+}
+
+// Stop ends the loops and the control listener.
+func (m *Module) Stop(ctx context.Context) error {
+	m.mu.Lock()
+	stop, srv := m.stop, m.ctlSrv
+	m.stop, m.serving = nil, false
+	m.mu.Unlock()
+	var err error
+	if srv != nil {
+		err = srv.Shutdown(ctx)
+	}
+	if stop != nil {
+		close(stop)
+	}
+	m.stopped.Wait()
+	return err
+}
+
+// housekeeping is how often the server re-checks authorized_keys against
+// the records (catching changes made by other processes) and trims the
+// audit trail.
+const housekeeping = 5 * time.Minute
+
+// loop runs the coalescing authorized_keys writer: a rewrite per wake-up,
+// at most one in flight; events during a rewrite make exactly one more.
+func (m *Module) loop() {
+	defer m.stopped.Done()
+	m.mu.RLock()
+	stop, keys, set, setErr := m.stop, m.keys, m.set, m.setErr
+	m.mu.RUnlock()
+	tick := time.NewTicker(housekeeping)
+	defer tick.Stop()
+	ctx := context.Background()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-keys.kickc:
+		case <-tick.C:
+			if err := pruneEvents(ctx, m.db, m.clock()); err != nil {
+				m.log.Warn("backup events not pruned", "err", err)
+			}
+		}
+		if setErr != nil {
+			continue
+		}
+		if err := keys.rewrite(ctx, true); err != nil {
+			m.log.Error("authorized_keys", "path", set.AuthorizedKeys, "err", err)
+		}
+	}
+}
+
+// Methods is the backup module's method table.
+func (m *Module) Methods() []core.Method {
+	return []core.Method{m.admitMethod(), m.listMethod(), m.statusMethod()}
+}
+
+// Commands are `aula backup-gate`, `aula backup list` and `aula backup status`.
+func (m *Module) Commands() []core.Command {
+	return []core.Command{gateCommand(), listCommand(), statusCommand()}
+}
