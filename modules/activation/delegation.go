@@ -92,7 +92,7 @@ func (m *Module) importDelegations(ctx context.Context, in ImportArgs) (ImportRe
 		return reply, storeError(err, "storing delegations")
 	}
 	reply.Imported, reply.Duplicates = stored, len(good)-stored
-	m.changed()
+	m.adminChanged(ctx)
 	return reply, nil
 }
 

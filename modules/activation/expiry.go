@@ -1,13 +1,18 @@
 package activation
 
 import (
+	"sync/atomic"
 	"time"
 
 	"aula/internal/lease"
 )
 
-// now is the clock; tests of expiry move it.
-var now = time.Now
+// clockSkew moves the module's clock; only tests of expiry and renewal
+// set it (atomically, since the background loops read it).
+var clockSkew atomic.Int64
+
+// now is the module's clock.
+func now() time.Time { return time.Now().Add(time.Duration(clockSkew.Load())) }
 
 // timeLayout is fixed-width so stored times sort as text.
 const timeLayout = "2006-01-02T15:04:05.000000Z"

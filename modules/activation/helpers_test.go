@@ -42,7 +42,7 @@ var masterKey = sync.OnceValue(func() *lease.PrivateKey {
 // harness is one in-process aula with the activation module (and a fake
 // id module), booted as internal/cli does.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	app *core.App
 	mod *Module
@@ -54,7 +54,7 @@ type harness struct {
 var testArgs = []string{"--activation-listen=127.0.0.1:0", "--activation-read-deadline=300ms",
 	"--activation-reload-interval=50ms", "--activation-log-flush-interval=50ms"}
 
-func newHarness(t *testing.T, dir string, args ...string) *harness {
+func newHarness(t testing.TB, dir string, args ...string) *harness {
 	t.Helper()
 	if dir == "" {
 		dir = filepath.Join(t.TempDir(), "data")
@@ -174,7 +174,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // signedLease makes an act01 lease by the master key, as OLPC would.
-func signedLease(t *testing.T, version int, sn, uuid string, exp time.Time) string {
+func signedLease(t testing.TB, version int, sn, uuid string, exp time.Time) string {
 	t.Helper()
 	l, err := lease.SignLease(masterKey(), version, sn, uuid, lease.StampOf(exp))
 	if err != nil {
@@ -183,7 +183,7 @@ func signedLease(t *testing.T, version int, sn, uuid string, exp time.Time) stri
 	return l.String()
 }
 
-func writeFile(t *testing.T, dir, name string, b []byte) string {
+func writeFile(t testing.TB, dir, name string, b []byte) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, b, 0o644); err != nil {

@@ -69,7 +69,7 @@ func (m *Module) importLeases(ctx context.Context, in ImportArgs) (ImportReply, 
 		return reply, storeError(err, "storing leases")
 	}
 	reply.Imported, reply.Duplicates = added, len(rows)-added
-	m.changed()
+	m.adminChanged(ctx)
 	return reply, nil
 }
 

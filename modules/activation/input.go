@@ -32,9 +32,9 @@ type LineProblem struct {
 
 // ImportReply says what an import did.
 type ImportReply struct {
-	Imported   int `json:"imported"`   // lines stored
-	Duplicates int `json:"duplicates"` // already stored (or, for delegations, not newer)
-	Unverified int `json:"unverified"` // stored without a signature check (no trusted key or unknown UUID)
+	Imported   int           `json:"imported"`   // lines stored
+	Duplicates int           `json:"duplicates"` // already stored (or, for delegations, not newer)
+	Unverified int           `json:"unverified"` // stored without a signature check (no trusted key or unknown UUID)
 	Problems   []LineProblem `json:"problems"`
 	// More counts problems left out of Problems to keep the reply small.
 	More int `json:"more_problems"`

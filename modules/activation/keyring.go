@@ -84,6 +84,6 @@ func (m *Module) keyringInit(ctx context.Context) (KeyInfo, error) {
 	if err != nil {
 		m.log.Warn("activation: server key created, but running servers will only see it on restart", "err", err)
 	}
-	m.changed()
+	m.adminChanged(ctx)
 	return m.keyInfo(k.Public()), nil
 }

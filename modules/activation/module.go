@@ -194,6 +194,23 @@ func (m *Module) changed() {
 	}
 }
 
+// adminChanged makes an admin change made in this process visible at
+// once: the answers are reloaded before the method returns (a mark
+// stolen through the server holds for the very next request), and the
+// renewer looks for leases it can now sign. A process that never loaded
+// the answers (the CLI) has nothing to reload; servers notice by polling.
+func (m *Module) adminChanged(ctx context.Context) {
+	if _, loaded := m.cache.generation(); !loaded {
+		return
+	}
+	if err := m.reload(ctx); err != nil {
+		m.log.Error("activation: reloading after a change", "err", err)
+		m.changed()
+		return
+	}
+	m.kickRenew()
+}
+
 func (m *Module) kickRenew() {
 	if m.renew == nil {
 		return

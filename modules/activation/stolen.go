@@ -90,7 +90,7 @@ func (m *Module) stolenAdd(ctx context.Context, in StolenArgs) (StolenEntry, err
 	if err != nil {
 		return StolenEntry{}, storeError(err, "marking stolen")
 	}
-	m.changed()
+	m.adminChanged(ctx)
 	return StolenEntry{Serial: in.Serial, Note: in.Note, MarkedAt: rfc3339(t), MarkedBy: by}, nil
 }
 
@@ -122,6 +122,6 @@ func (m *Module) stolenRemove(ctx context.Context, in SerialArg) (bool, error) {
 	if !removed {
 		return false, core.Errorf(core.KindNotFound, "%s is not marked stolen", in.Serial)
 	}
-	m.changed()
+	m.adminChanged(ctx)
 	return true, nil
 }

@@ -54,7 +54,7 @@ func newTables(db *store.DB) *tables {
 	return &tables{db: db, d: d,
 		qBump: d.Rebind("UPDATE activation_meta SET value = value + 1 WHERE name = 'generation'"),
 		qGen:  d.Rebind("SELECT value FROM activation_meta WHERE name = 'generation'"),
-		qInsertLease: d.Rebind("INSERT INTO activation_leases (serial, line_hash, line, expires, verified, origin, source, added_at) "+
+		qInsertLease: d.Rebind("INSERT INTO activation_leases (serial, line_hash, line, expires, verified, origin, source, added_at) " +
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial, line_hash) DO NOTHING"),
 		qDeleteSigned: d.Rebind("DELETE FROM activation_leases WHERE serial = ? AND origin = 'signed' AND expires <> '00000000T000000Z' AND expires <= ?"),
 		qUpsertStolen: d.Upsert("activation_stolen", []string{"serial"}, []string{"note", "marked_at", "marked_by"}),
