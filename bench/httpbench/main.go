@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"aula/bench/loadgen"
@@ -24,9 +25,18 @@ func main() {
 	duration := flag.Duration("duration", 3*time.Second, "measured time per load (split into interleaved rounds)")
 	conns := flag.Int("conns", 50, "concurrent keep-alive connections")
 	rounds := flag.Int("rounds", 3, "interleaved rounds")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := run(*duration, *conns, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "httpbench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

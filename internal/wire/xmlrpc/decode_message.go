@@ -18,6 +18,17 @@ import (
 // well-formed but not a valid call. The message says what was wrong and
 // where (line and column).
 func DecodeCall(r io.Reader, limit int64) (method string, params []any, err error) {
+	body, r := readBody(r, limit)
+	if body != nil {
+		d := fastDecoder(body.Bytes(), "methodCall")
+		method, params, err = d.call()
+		d.releaseFast()
+		if err == nil {
+			putBody(body)
+			return method, params, nil
+		}
+		defer putBody(body)
+	}
 	d := newDecoder(r, limit, "methodCall")
 	defer d.release()
 	method, params, err = d.call()
@@ -33,6 +44,21 @@ func DecodeCall(r io.Reader, limit int64) (method string, params []any, err erro
 // answered with a fault, the error is that *Fault; any other error means
 // the response itself was unreadable.
 func DecodeResponse(r io.Reader, limit int64) (any, error) {
+	body, r := readBody(r, limit)
+	if body != nil {
+		d := fastDecoder(body.Bytes(), "methodResponse")
+		v, err := d.response()
+		d.releaseFast()
+		if err == nil {
+			putBody(body)
+			return v, nil
+		}
+		if f, ok := err.(*Fault); ok {
+			putBody(body)
+			return nil, f
+		}
+		defer putBody(body)
+	}
 	d := newDecoder(r, limit, "methodResponse")
 	defer d.release()
 	v, err := d.response()

@@ -18,6 +18,9 @@ type decoder struct {
 
 // invalid reports well-formed XML that is not a valid XML-RPC message.
 func (d *decoder) invalid(format string, args ...any) error {
+	if d.fast != nil {
+		return errFallback // the encoding/xml path words the error
+	}
 	line, col := d.x.InputPos()
 	return &decodeError{InvalidRequest, fmt.Sprintf("invalid %s: line %d, column %d: ", d.what, line, col) + fmt.Sprintf(format, args...)}
 }

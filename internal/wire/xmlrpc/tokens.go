@@ -30,12 +30,19 @@ type tokenizer struct {
 	ntok     int
 	rootDone bool
 	limit    int64
+	// fast, when set, replaces encoding/xml (see fast.go); fs is its
+	// pooled storage.
+	fast *fastScanner
+	fs   fastScanner
 }
 
 // next returns the next start tag, end tag or character data, skipping
 // comments and processing instructions. At the end of a well-formed
 // document it returns io.EOF.
 func (t *tokenizer) next() (xml.Token, error) {
+	if t.fast != nil {
+		return t.fast.next()
+	}
 	for {
 		tok, err := t.x.RawToken()
 		if err != nil {
