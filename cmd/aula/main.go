@@ -8,6 +8,7 @@ import (
 	"aula/internal/cli"
 
 	// The module set: a module is in the binary when it is imported here.
+	_ "aula/modules/activation"
 	_ "aula/modules/auth"
 	_ "aula/modules/datastore"
 	_ "aula/modules/echo"

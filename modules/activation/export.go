@@ -84,13 +84,17 @@ func (m *Module) exportLeases(ctx context.Context, in ExportArgs) (ExportReply, 
 		}
 		serials = append(serials, sn)
 	}
-	sort.Strings(serials)
-	sort.Strings(reply.Stolen)
 	for _, sn := range in.Serials {
 		if _, ok := bySerial[sn]; !ok {
-			reply.Missing = append(reply.Missing, sn)
+			if isStolen[sn] {
+				reply.Stolen = append(reply.Stolen, sn) // asked for by name: say why it is not there
+			} else {
+				reply.Missing = append(reply.Missing, sn)
+			}
 		}
 	}
+	sort.Strings(serials)
+	sort.Strings(reply.Stolen)
 	var lines []*lease.Line
 	for _, sn := range serials {
 		ls := bySerial[sn]
