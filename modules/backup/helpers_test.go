@@ -54,10 +54,27 @@ func newHarness(t *testing.T, dir string, serve bool, args ...string) *harness {
 	if dir == "" {
 		dir = filepath.Join(t.TempDir(), "data")
 	}
+	h, err := boot(dir, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.t = t
+	t.Cleanup(func() { h.db.Close() })
+	if serve {
+		if err := h.app.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { h.app.Stop(context.Background()) })
+	}
+	return h
+}
+
+// boot configures, opens, migrates and provisions, as internal/cli does.
+func boot(dir string, args ...string) (*harness, error) {
 	ctx := context.Background()
 	app, err := core.NewApp(quietLog, "id", "backup")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	set := config.NewSet()
 	app.Each(func(info core.ModuleInfo, m core.Module) error {
@@ -67,14 +84,13 @@ func newHarness(t *testing.T, dir string, serve bool, args ...string) *harness {
 		return nil
 	})
 	if _, err := set.Load(config.Sources{Args: append(append([]string{}, testArgs...), args...)}); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	db, err := store.Open(ctx, store.Options{Dir: dir})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	h := &harness{t: t, dir: dir, app: app, db: db}
-	t.Cleanup(func() { db.Close() })
+	h := &harness{dir: dir, app: app, db: db}
 	env := &core.Env{App: app, Store: db, Log: quietLog, Events: app.Events, DataDir: dir}
 	err = app.Each(func(info core.ModuleInfo, m core.Module) error {
 		if mg, ok := m.(core.Migrator); ok {
@@ -88,17 +104,12 @@ func newHarness(t *testing.T, dir string, serve bool, args ...string) *harness {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		db.Close()
+		return nil, err
 	}
 	mod, _ := app.Module("backup")
 	h.mod = mod.(*Module)
-	if serve {
-		if err := app.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { app.Stop(context.Background()) })
-	}
-	return h
+	return h, nil
 }
 
 // call runs a method as the local administrator and decodes into out.
