@@ -53,7 +53,9 @@ func (m *Module) Start(ctx context.Context) error {
 	m.started = true
 	m.loop(m.set.reloadEvery, m.kick, m.pollOnce)
 	m.loop(m.set.flushEvery, nil, func(ctx context.Context) {
-		if err := m.reqs.flush(ctx, m.env.Store); err != nil {
+		// Stopping cancels ctx: what was not written is put back, and
+		// Stop's last flush writes it.
+		if err := m.reqs.flush(ctx, m.env.Store); err != nil && ctx.Err() == nil {
 			m.log.Error("activation: recording requests", "err", err)
 		}
 	})
