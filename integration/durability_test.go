@@ -38,9 +38,10 @@ func TestDurabilityUnderSIGKILL(t *testing.T) {
 		t.Skip("starts and kills the server several times")
 	}
 	s := startServer(t, "")
+	url := s.adminURL() // datastore.* are admin methods
 	var acked []string
 	for round := 0; round < 3; round++ {
-		ackedNow := loadAndKill(t, s, round)
+		ackedNow := loadAndKill(t, s, url, round)
 		if len(ackedNow) == 0 {
 			t.Fatalf("round %d: no write was acknowledged before the kill", round)
 		}
@@ -48,7 +49,7 @@ func TestDurabilityUnderSIGKILL(t *testing.T) {
 		s.start()
 		client := &http.Client{Timeout: 10 * time.Second}
 		for _, k := range acked {
-			v, err := xmlrpcCall(client, s.url(), "datastore.get", k)
+			v, err := xmlrpcCall(client, url, "datastore.get", k)
 			if err != nil || v != "v-"+k {
 				t.Fatalf("round %d: acknowledged key %s lost after SIGKILL: %v %v", round, k, v, err)
 			}
@@ -68,7 +69,7 @@ func TestDurabilityUnderSIGKILL(t *testing.T) {
 
 // loadAndKill runs 16 writers until about 300 writes are acknowledged,
 // then SIGKILLs the server while they are still writing.
-func loadAndKill(t *testing.T, s *server, round int) []string {
+func loadAndKill(t *testing.T, s *server, url string, round int) []string {
 	var mu sync.Mutex
 	var acked []string
 	stop := make(chan struct{})
@@ -85,7 +86,7 @@ func loadAndKill(t *testing.T, s *server, round int) []string {
 				default:
 				}
 				k := fmt.Sprintf("r%d-w%d-%d", round, w, i)
-				v, err := xmlrpcCall(client, s.url(), "datastore.put", k, "v-"+k)
+				v, err := xmlrpcCall(client, url, "datastore.put", k, "v-"+k)
 				if err != nil {
 					return // the server is gone
 				}

@@ -48,6 +48,11 @@ type server struct {
 	args    []string
 	log     *bytes.Buffer
 	exited  chan struct{}
+	// TLS servers (security tests): "https" and a client trusting the
+	// server's CA, used by the readiness probe.
+	scheme string
+	client *http.Client
+	admin  string // "user:password" made by adminURL
 }
 
 // freePort asks the kernel for an unused 127.0.0.1 port.
@@ -65,11 +70,19 @@ func freePort(t *testing.T) int {
 // dir (or dataDir when given) and waits until it answers.
 func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	t.Helper()
+	s := newServer(t, dataDir, extra...)
+	s.start()
+	return s
+}
+
+// newServer prepares a server without starting it, so a test can set up
+// its data directory or TLS client first.
+func newServer(t *testing.T, dataDir string, extra ...string) *server {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = filepath.Join(t.TempDir(), "data")
 	}
-	s := &server{t: t, dataDir: dataDir, port: freePort(t), xsPort: freePort(t), args: extra}
-	s.start()
+	s := &server{t: t, dataDir: dataDir, port: freePort(t), xsPort: freePort(t), args: extra, scheme: "http"}
 	t.Cleanup(s.stop)
 	return s
 }
@@ -98,7 +111,11 @@ func (s *server) start() {
 			t.Fatalf("aula serve exited early: %s", s.log.String())
 		default:
 		}
-		resp, err := http.Get(s.url() + "api")
+		client := s.client
+		if client == nil {
+			client = http.DefaultClient
+		}
+		resp, err := client.Get(s.url() + "api")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -121,8 +138,8 @@ func cleanEnv() []string {
 	return out
 }
 
-func (s *server) url() string   { return fmt.Sprintf("http://127.0.0.1:%d/", s.port) }
-func (s *server) xsURL() string { return fmt.Sprintf("http://127.0.0.1:%d/", s.xsPort) }
+func (s *server) url() string   { return fmt.Sprintf("%s://127.0.0.1:%d/", s.scheme, s.port) }
+func (s *server) xsURL() string { return fmt.Sprintf("%s://127.0.0.1:%d/", s.scheme, s.xsPort) }
 
 // stop sends SIGTERM and waits; a server that does not stop is killed and
 // the test fails.
