@@ -135,6 +135,13 @@ func (c *cache) generation() (int64, bool) {
 	return c.gen, c.loaded
 }
 
+// invalidate makes the next ensureLoaded load the cache again.
+func (c *cache) invalidate() {
+	c.mu.Lock()
+	c.loaded = false
+	c.mu.Unlock()
+}
+
 // replace installs a fresh build unless the cache already holds a newer
 // (or the same) generation through the server's own writes.
 func (c *cache) replace(gen int64, m map[string]*laptop) bool {

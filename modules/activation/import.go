@@ -23,7 +23,8 @@ func (m *Module) importMethod() core.Method {
 
 func (m *Module) importLeases(ctx context.Context, in ImportArgs) (ImportReply, error) {
 	reply := ImportReply{Problems: []LineProblem{}}
-	if err := m.ensureLoaded(ctx); err != nil {
+	uuidOf, err := m.laptopUUIDs(ctx)
+	if err != nil {
 		return reply, err
 	}
 	entries, err := in.entries(&reply)
@@ -33,7 +34,7 @@ func (m *Module) importLeases(ctx context.Context, in ImportArgs) (ImportReply, 
 	t := now()
 	var rows []leaseRow
 	for _, e := range entries {
-		row, verified, err := m.checkLease(e.Line, t)
+		row, verified, err := m.checkLease(e.Line, uuidOf(e.Line.Serial), t)
 		if err != nil {
 			reply.problem(in.Source, e.LineNo, e.Line.Serial, err)
 			continue
@@ -78,7 +79,7 @@ func (m *Module) importLeases(ctx context.Context, in ImportArgs) (ImportReply, 
 // trusted key is configured and the laptop's UUID is known), verifies.
 // Without the UUID only the signer is checked: the first link must name a
 // trusted key.
-func (m *Module) checkLease(l *lease.Line, t time.Time) (leaseRow, bool, error) {
+func (m *Module) checkLease(l *lease.Line, uuid string, t time.Time) (leaseRow, bool, error) {
 	switch l.Kind {
 	case lease.KindActivation:
 	case lease.KindDelegation, lease.KindServerDelegation:
@@ -95,7 +96,7 @@ func (m *Module) checkLease(l *lease.Line, t time.Time) (leaseRow, bool, error) 
 		if _, ok := m.trusted.Lookup(l.Links[0].KeyID()); !ok {
 			return leaseRow{}, false, fmt.Errorf("%w: keyid %s", lease.ErrUntrustedKey, l.Links[0].KeyID())
 		}
-		if uuid := m.uuidOf(m.cache.get(l.Serial), l.Serial); uuid != "" {
+		if uuid != "" {
 			if err := l.Verify(l.Serial, uuid, m.trusted); err != nil {
 				return leaseRow{}, false, fmt.Errorf("signature for UUID %s: %w", uuid, err)
 			}

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"aula/internal/core"
 	"aula/internal/lease"
@@ -66,15 +67,16 @@ type Module struct {
 	keyBase string // <data-dir>/keyring/lease
 	dir     MachineDirectory
 
-	cache    cache
-	uuids    uuidBook
-	key      atomic.Pointer[lease.PrivateKey]
-	reloadMu sync.Mutex
-	flights  flights
-	signed   atomic.Int64 // signatures made: leases and rtc01 replies
-	signSem  chan struct{}
-	rtcSem   chan struct{}
-	reqs     *requestLog
+	cache      cache
+	uuids      uuidBook
+	key        atomic.Pointer[lease.PrivateKey]
+	reloadMu   sync.Mutex
+	lastReload atomic.Value // time.Time of the last reload
+	flights    flights
+	signed     atomic.Int64 // signatures made: leases and rtc01 replies
+	signSem    chan struct{}
+	rtcSem     chan struct{}
+	reqs       *requestLog
 
 	srv     *activation.Server
 	ln      net.Listener
@@ -82,7 +84,7 @@ type Module struct {
 	renew   chan struct{} // asks the renewer to look now
 	stop    chan struct{}
 	loops   sync.WaitGroup
-	started bool
+	started atomic.Bool // serving: loops run, answers loaded
 }
 
 // Migrations supplies the activation_* tables.
@@ -154,6 +156,7 @@ func (m *Module) reload(ctx context.Context) error {
 		return fmt.Errorf("activation: reading leases: %w", err)
 	}
 	m.cache.replace(snap.gen, build(snap, m.log))
+	m.lastReload.Store(time.Now())
 	m.loadKey()
 	if m.dir != nil {
 		if all, err := m.dir.MachineUUIDs(ctx); err != nil {
@@ -195,12 +198,14 @@ func (m *Module) changed() {
 }
 
 // adminChanged makes an admin change made in this process visible at
-// once: the answers are reloaded before the method returns (a mark
+// once: a server reloads its answers before the method returns (a mark
 // stolen through the server holds for the very next request), and the
-// renewer looks for leases it can now sign. A process that never loaded
-// the answers (the CLI) has nothing to reload; servers notice by polling.
+// renewer looks for leases it can now sign. A process that is not serving
+// (the CLI) only forgets its answers, to load them again if it needs them;
+// the servers notice by polling.
 func (m *Module) adminChanged(ctx context.Context) {
-	if _, loaded := m.cache.generation(); !loaded {
+	if !m.started.Load() {
+		m.cache.invalidate()
 		return
 	}
 	if err := m.reload(ctx); err != nil {

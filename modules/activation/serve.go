@@ -50,7 +50,7 @@ func (m *Module) Start(ctx context.Context) error {
 		return err
 	}
 	m.stop = make(chan struct{})
-	m.started = true
+	m.started.Store(true)
 	m.loop(m.set.reloadEvery, m.kick, m.pollOnce)
 	m.loop(m.set.flushEvery, nil, func(ctx context.Context) {
 		// Stopping cancels ctx: what was not written is put back, and
@@ -96,7 +96,8 @@ func (m *Module) Stop(ctx context.Context) error {
 		m.loops.Wait()
 		m.stop = nil
 	}
-	m.started = false
+	m.flights.wait() // signatures in progress finish (and are stored) before the store closes
+	m.started.Store(false)
 	errs = append(errs, m.reqs.flush(context.WithoutCancel(ctx), m.env.Store))
 	return errors.Join(errs...)
 }
@@ -129,8 +130,13 @@ func (m *Module) loop(every time.Duration, poke <-chan struct{}, fn func(ctx con
 
 // pollOnce reloads the cache when the store's generation moved on (a
 // change by another process, or one this process could not apply in
-// place).
+// place). It reloads at most twice per --activation-reload-interval: a
+// storm of signatures that cannot all be applied in place (their commits
+// landing out of order) must not turn into back-to-back reloads.
 func (m *Module) pollOnce(ctx context.Context) {
+	if last, _ := m.lastReload.Load().(time.Time); time.Since(last) < m.set.reloadEvery/2 {
+		return // the ticker comes back
+	}
 	gen, err := m.tables.generation(ctx)
 	if err != nil {
 		if ctx.Err() == nil {

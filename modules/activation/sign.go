@@ -188,12 +188,16 @@ func (l *laptop) dropExpiredSigned(t time.Time) {
 type flights struct {
 	mu sync.Mutex
 	m  map[string]*flight
+	wg sync.WaitGroup // running functions, for Stop
 }
 
 type flight struct {
 	done chan struct{}
 	val  []byte
 }
+
+// wait waits for the functions in flight to finish.
+func (f *flights) wait() { f.wg.Wait() }
 
 // do returns fn's result for key, running fn only if no call for key is in
 // flight. fn runs on its own goroutine so that a caller whose ctx ends can
@@ -207,7 +211,9 @@ func (f *flights) do(ctx context.Context, key string, fn func() []byte) []byte {
 	if !ok {
 		c = &flight{done: make(chan struct{})}
 		f.m[key] = c
+		f.wg.Add(1)
 		go func() {
+			defer f.wg.Done()
 			defer func() {
 				f.mu.Lock()
 				delete(f.m, key)

@@ -35,7 +35,7 @@ func (m *Module) leaseFor(ctx context.Context, in SerialArg) (LeaseReply, error)
 		from = c.Caller.Addr.Addr().Unmap().String()
 	}
 	m.reqs.record(in.Serial, from, given, now())
-	if !m.started {
+	if !m.started.Load() {
 		// No flusher runs in a CLI process: record it now.
 		if err := m.reqs.flush(ctx, m.env.Store); err != nil {
 			m.log.Warn("activation: recording request", "err", err)
@@ -89,10 +89,11 @@ func (m *Module) list(ctx context.Context, in ListArgs) ([]LaptopStatus, error) 
 			return nil, err
 		}
 	}
-	if err := m.ensureLoaded(ctx); err != nil {
+	uuidOf, err := m.laptopUUIDs(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if m.started {
+	if m.started.Load() {
 		m.reqs.flush(ctx, m.env.Store) // show what the last second's requests did
 	}
 	t := now()
@@ -115,7 +116,7 @@ func (m *Module) list(ctx context.Context, in ListArgs) ([]LaptopStatus, error) 
 		}
 		s := rows[sn]
 		if s == nil {
-			s = &LaptopStatus{Serial: sn, UUID: m.uuids.get(sn)}
+			s = &LaptopStatus{Serial: sn, UUID: uuidOf(sn)}
 			rows[sn] = s
 		}
 		return s
@@ -136,9 +137,6 @@ func (m *Module) list(ctx context.Context, in ListArgs) ([]LaptopStatus, error) 
 	for _, r := range snap.delegations {
 		s := get(r.Serial)
 		s.Delegation = stampText(lease.Stamp(r.Expires))
-		if r.UUID != "" {
-			s.UUID = r.UUID
-		}
 	}
 	for _, r := range reqs {
 		s := get(r.serial)

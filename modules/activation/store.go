@@ -253,3 +253,21 @@ func (t *tables) requests(ctx context.Context) ([]requestRow, error) {
 	}
 	return out, rows.Err()
 }
+
+// delegationUUIDs maps serials to the UUIDs their del01 lines gave.
+func (t *tables) delegationUUIDs(ctx context.Context) (map[string]string, error) {
+	rows, err := t.db.Reader().QueryContext(ctx, "SELECT serial, uuid FROM activation_delegations WHERE uuid <> ''")
+	if err != nil {
+		return nil, fmt.Errorf("list delegation UUIDs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var sn, u string
+		if err := rows.Scan(&sn, &u); err != nil {
+			return nil, fmt.Errorf("list delegation UUIDs: %w", err)
+		}
+		out[sn] = u
+	}
+	return out, rows.Err()
+}

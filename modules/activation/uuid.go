@@ -161,3 +161,33 @@ func (m *Module) uuidOf(l *laptop, serial string) string {
 	}
 	return m.uuids.get(serial)
 }
+
+// laptopUUIDs returns a lookup of machine UUIDs (from del01 delegations,
+// else from id registrations): the server's in-memory view while serving,
+// else read now, without loading every lease into memory.
+func (m *Module) laptopUUIDs(ctx context.Context) (func(serial string) string, error) {
+	if m.tables == nil {
+		return nil, errNotProvisioned
+	}
+	if m.started.Load() {
+		return func(sn string) string { return m.uuidOf(m.cache.get(sn), sn) }, nil
+	}
+	fromDel, err := m.tables.delegationUUIDs(ctx)
+	if err != nil {
+		return nil, storeError(err, "reading delegations")
+	}
+	var book uuidBook
+	if m.dir != nil {
+		all, err := m.dir.MachineUUIDs(ctx)
+		if err != nil {
+			m.log.Warn("activation: reading laptop UUIDs from id", "err", err)
+		}
+		book.replace(all)
+	}
+	return func(sn string) string {
+		if u := fromDel[sn]; u != "" {
+			return u
+		}
+		return book.get(sn)
+	}, nil
+}
