@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -152,6 +153,13 @@ func TestTLSRequestModeAndBasic(t *testing.T) {
 	}
 	if v, err := xmlrpcCall(client, s.userURL("alice", "alice-password"), "datastore.put", "k", "v"); err != nil || v != true {
 		t.Fatalf("Basic over TLS: %v %v", v, err)
+	}
+	// The CLI talks TLS to the server when told to trust the CA
+	// (SSL_CERT_FILE is honoured by Go's certificate pool on Linux).
+	cmd := exec.Command(aulaBin, "user", "list", "--url", s.userURL("alice", "alice-password"))
+	cmd.Env = append(cleanEnv(), "SSL_CERT_FILE="+p.caCert)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "alice") {
+		t.Fatalf("aula user list over TLS: %v %s", err, out)
 	}
 	// Plain HTTP to a TLS listener gets no service.
 	conn, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(s.url(), "https://"), "/"))

@@ -149,6 +149,8 @@ func runServe(ctx context.Context, st *stdio, args []string) error {
 			srv.Shutdown(context.Background())
 			return err
 		}
+	} else if os.Geteuid() == 0 {
+		rt.log.Warn("serving as root: start with --user (and --group) to drop privileges after binding")
 	}
 	if err := rt.app.Start(ctx); err != nil {
 		srv.Shutdown(context.Background())
