@@ -70,11 +70,11 @@ func (m *Module) identify(ctx context.Context, c *core.Call) (string, error) {
 	}
 	if len(c.Creds.PeerCerts) > 0 {
 		name := certName(c.Creds.PeerCerts[0])
-		if name == "" {
+		if name == "" || name == localAdmin || name == anonymous {
 			if err := m.throttled(c, ""); err != nil {
 				return "", err
 			}
-			return "", m.failed(ctx, c, "", "cert", "client certificate names no one (no CN or SAN)")
+			return "", m.failed(ctx, c, "", "cert", "client certificate names no one (no CN or SAN) or a reserved name")
 		}
 		return "", m.become(ctx, c, name, "cert")
 	}

@@ -178,9 +178,11 @@ func TestCertificateIdentity(t *testing.T) {
 	if _, _, err := call("auth.whoami", cn, basic("lab-42", "wrong-one")); kindOf(err) != "unauthenticated" {
 		t.Fatalf("cert + bad Basic: %v", err)
 	}
-	empty := selfSigned(t, &x509.Certificate{})
-	if _, _, err := call("auth.whoami", empty, ""); kindOf(err) != "unauthenticated" {
-		t.Fatalf("nameless cert: %v", err)
+	for _, name := range []string{"", localAdmin, anonymous} {
+		cert := selfSigned(t, &x509.Certificate{Subject: pkix.Name{CommonName: name}})
+		if _, _, err := call("auth.whoami", cert, ""); kindOf(err) != "unauthenticated" {
+			t.Fatalf("certificate named %q: %v", name, err)
+		}
 	}
 }
 
