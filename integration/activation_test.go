@@ -285,3 +285,43 @@ openssl rsa -in master.pem -RSAPublicKey_out -outform DER -out master.public 2>/
 		}
 	}
 }
+
+// TestActivationSignPlainFromRegistration: with --activation-sign-plain a
+// laptop that registered through the id module (POST /client/register with
+// its serial and machine UUID) gets a sig01 lease signed by the server key.
+func TestActivationSignPlainFromRegistration(t *testing.T) {
+	for _, tool := range []string{"openssl", "xxd", "bash"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	work := t.TempDir()
+	data := filepath.Join(work, "data")
+	if out, code := aula(t, "keyring", "init", "--data-dir", data); code != 0 {
+		t.Fatalf("keyring init: %d %s", code, out)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s := startServer(t, data, "--activation-listen", addr, "--activation-sign-plain")
+	if got := actAsk(t, addr, actSN); got != "UNKNOWN" {
+		t.Fatalf("before registering: %q", got)
+	}
+	body := fmt.Sprintf(`{"uuid":%q,"serial":%q,"nickname":"ana"}`, actUUID, actSN)
+	resp, err := http.Post(s.url()+"client/register", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"success":"OK"`) {
+		t.Fatalf("register: %d %s", resp.StatusCode, b)
+	}
+	got := actAsk(t, addr, actSN)
+	f := strings.Fields(got)
+	if len(f) != 8 || f[0] != "act01:" || f[1] != actSN || f[4] != "sig01:" {
+		t.Fatalf("want a sig01 lease, got %q", got)
+	}
+	pub := filepath.Join(data, "keyring", "lease.public")
+	if !actVerify(t, work, pub, f[7], "%s:%s:K:%s", actSN, actUUID, f[3]) {
+		t.Error("openssl: the lease does not verify with the server key for the registered UUID")
+	}
+}
