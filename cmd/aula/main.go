@@ -10,6 +10,7 @@ import (
 	// The module set: a module is in the binary when it is imported here.
 	_ "aula/modules/activation"
 	_ "aula/modules/auth"
+	_ "aula/modules/backup"
 	_ "aula/modules/datastore"
 	_ "aula/modules/echo"
 	_ "aula/modules/id"

@@ -55,9 +55,9 @@ func (m *Module) Configure(sec *config.Section) {
 			return err
 		}),
 		maxDisk: sec.Int("max-disk", 90,
-			"refuse backups (503) while the backup file system has more than this percentage of its blocks used (100: never)").Validate(percent),
+			"refuse backups (503) while the backup file system has more than this percentage of its blocks used (0 or 100: never)").Validate(percent),
 		maxInodes: sec.Int("max-inodes", 90,
-			"refuse backups (503) while the backup file system has more than this percentage of its inodes used (100: never)").Validate(percent),
+			"refuse backups (503) while the backup file system has more than this percentage of its inodes used (0 or 100: never)").Validate(percent),
 		quota: sec.String("quota", "",
 			"per-client disk quota with units (500M, 2GiB, 1.5GB; empty or 0: none): old snapshots are trimmed to fit, and a client still over it is refused").Validate(func(s string) error {
 			_, err := ParseSize(s)
