@@ -64,6 +64,9 @@ func splitArgs(args []string) (cfg, cmd []string) {
 		}
 		name, _, hasValue := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 		info, ok := s.Lookup(name)
+		if name == "config" { // handled by config.Load itself, not an option
+			ok, info.Kind = true, config.KindString
+		}
 		if !strings.HasPrefix(a, "--") || !ok {
 			cmd = append(cmd, a)
 			continue
