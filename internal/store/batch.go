@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+)
+
+// Stats counts what the writer has done since Open.
+type Stats struct {
+	Commits uint64 // transactions committed (one fsync each)
+	Writes  uint64 // write functions committed; Writes/Commits is the mean batch size
+	Aborts  uint64 // batches whose transaction a failing write aborted (others re-run)
+}
+
+type writerStats struct{ commits, writes, aborts atomic.Uint64 }
+
+// Stats returns the writer's counters.
+func (db *DB) Stats() Stats {
+	return Stats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load(), Aborts: db.stats.aborts.Load()}
+}
+
+// runWriter is the only user of the writer connection. It takes the first
+// queued Write, starts a transaction at once, and adds whatever else is
+// queued by then (up to MaxBatch and MaxBatchTime) before committing.
+// Writes that queue up during the commit's fsync form the next batch; that
+// is where the throughput comes from, without ever waiting idly.
+func (db *DB) runWriter() {
+	defer close(db.writerDone)
+	var carry []*writeReq
+	for {
+		if len(carry) == 0 {
+			select {
+			case r := <-db.queue:
+				carry = append(carry, r)
+			case <-db.quit:
+				return
+			}
+		}
+		carry = db.runBatch(carry)
+		if db.stmts.hasWanted() {
+			db.stmts.prepareWanted(db.writer)
+		}
+	}
+}
+
+// errTxEnded is reported when a write function committed or rolled back
+// the shared transaction itself, so nobody knows what was kept.
+var errTxEnded = errors.New("a write function ended the shared transaction; outcome of this batch unknown")
+
+// runBatch runs carry (requests already taken from the queue) and then
+// newly queued ones in one transaction. It returns the requests that must
+// be run again because another request aborted the transaction.
+func (db *DB) runBatch(carry []*writeReq) []*writeReq {
+	bg := context.Background()
+	start := time.Now()
+	taken := 0
+	next := func() *writeReq {
+		for {
+			if len(carry) > 0 {
+				r := carry[0]
+				carry = carry[1:]
+				taken++
+				if r.claim() {
+					return r
+				}
+				continue
+			}
+			if taken >= db.opts.MaxBatch || time.Since(start) >= db.opts.MaxBatchTime {
+				return nil
+			}
+			select {
+			case r := <-db.queue:
+				taken++
+				if r.claim() {
+					return r
+				}
+			default:
+				return nil
+			}
+		}
+	}
+
+	first := next()
+	if first == nil {
+		return carry
+	}
+	tx, err := db.writer.BeginTx(bg, nil)
+	if err != nil {
+		err = classify(db.path, fmt.Errorf("begin transaction: %w", err))
+		first.done <- err
+		for _, r := range carry {
+			if r.claim() {
+				r.done <- err
+			}
+		}
+		return nil
+	}
+	var ok []*writeReq // fn succeeded; waiting for the commit
+	for r := first; r != nil; r = next() {
+		aborted, err := db.runOne(tx, r)
+		if !aborted {
+			if err == nil {
+				ok = append(ok, r)
+			} else {
+				r.done <- err
+			}
+			continue
+		}
+		r.done <- err
+		db.stats.aborts.Add(1)
+		rbErr := tx.Rollback()
+		if errors.Is(err, sql.ErrTxDone) || errors.Is(rbErr, sql.ErrTxDone) {
+			for _, o := range ok {
+				o.done <- &Error{Path: db.path, Msg: "write failed", Err: errTxEnded}
+			}
+			return carry
+		}
+		// Nothing of this batch was kept: run the others again.
+		return append(ok, carry...)
+	}
+	if len(ok) == 0 {
+		tx.Rollback() // nothing to keep, so no fsync either
+		return nil
+	}
+	if err := tx.Commit(); err != nil {
+		err = classify(db.path, fmt.Errorf("commit: %w", err))
+		for _, r := range ok {
+			r.done <- err
+		}
+		return nil
+	}
+	db.stats.commits.Add(1)
+	db.stats.writes.Add(uint64(len(ok)))
+	for _, r := range ok {
+		r.done <- nil
+	}
+	return nil
+}
+
+// runOne runs r.fn inside a savepoint. aborted reports that the whole
+// transaction is gone (SQLite rolls back everything on some errors, such
+// as a full disk or an interrupted statement), not only r's work.
+func (db *DB) runOne(tx *sql.Tx, r *writeReq) (aborted bool, err error) {
+	bg := context.Background()
+	if db.opts.MaxBatch == 1 {
+		// Alone in its transaction: a failure rolls the whole transaction
+		// back, which holds nobody else's work, so no savepoint is needed.
+		return false, classify(db.path, callFn(r.fn, tx))
+	}
+	if _, err := db.txExec(bg, tx, "SAVEPOINT aula_write"); err != nil {
+		return true, classify(db.path, err)
+	}
+	fnErr := callFn(r.fn, tx)
+	if fnErr == nil {
+		if _, err := db.txExec(bg, tx, "RELEASE aula_write"); err != nil {
+			return true, classify(db.path, err)
+		}
+		return false, nil
+	}
+	if _, err := db.txExec(bg, tx, "ROLLBACK TO aula_write"); err != nil {
+		return true, classify(db.path, fnErr)
+	}
+	if _, err := db.txExec(bg, tx, "RELEASE aula_write"); err != nil {
+		return true, classify(db.path, fnErr)
+	}
+	return false, classify(db.path, fnErr)
+}
+
+// callFn turns a panic in fn into an error for fn's caller, so one bad
+// write cannot take the writer goroutine (and every other write) down.
+func callFn(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: write function panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(tx)
+}

@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func openTest(t *testing.T, opts Options) *DB {
+	t.Helper()
+	if opts.Dir == "" {
+		opts.Dir = filepath.Join(t.TempDir(), "data")
+	}
+	db, err := Open(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func insert(id int) func(*sql.Tx) error {
+	return func(tx *sql.Tx) error {
+		_, err := tx.Exec("INSERT INTO items (id) VALUES (?)", id)
+		return err
+	}
+}
+
+// waitQueued waits until n requests sit in the writer's queue.
+func waitQueued(db *DB, n int) {
+	for len(db.queue) < n {
+		runtime.Gosched()
+	}
+}
+
+// gate is a write function that blocks the writer until release is
+// closed, so the test controls what gets queued behind it.
+type gate struct {
+	started chan struct{} // closed once fn runs
+	release chan struct{}
+	runs    atomic.Int32
+}
+
+func newGate() *gate { return &gate{started: make(chan struct{}), release: make(chan struct{})} }
+
+// start runs the gate's write (inserting id) and waits until the writer is
+// blocked in it.
+func (g *gate) start(db *DB, id int, out chan<- result) {
+	goWrite(context.Background(), db, id, func(tx *sql.Tx) error {
+		if g.runs.Add(1) == 1 {
+			close(g.started)
+		}
+		<-g.release
+		return insert(id)(tx)
+	}, out)
+	<-g.started
+}
+
+type result struct {
+	id  int
+	err error
+}
+
+func goWrite(ctx context.Context, db *DB, id int, fn func(*sql.Tx) error, out chan<- result) {
+	go func() { out <- result{id, db.Write(ctx, fn)} }()
+}
+
+func TestBatchOneTransactionWithIsolatedFailure(t *testing.T) {
+	db := openTest(t, Options{MaxBatchTime: time.Hour})
+	ctx := context.Background()
+	before := db.Stats()
+	g := newGate()
+	out := make(chan result, 20)
+	g.start(db, 0, out)
+	errBad := errors.New("bad write")
+	for i := 1; i <= 10; i++ {
+		fn := insert(i)
+		if i == 5 {
+			fn = func(tx *sql.Tx) error { insert(5)(tx); return errBad }
+		}
+		goWrite(ctx, db, i, fn, out)
+		waitQueued(db, i)
+	}
+	close(g.release)
+	for range 11 {
+		r := <-out
+		if r.id == 5 != errors.Is(r.err, errBad) || r.id != 5 && r.err != nil {
+			t.Errorf("write %d: %v", r.id, r.err)
+		}
+	}
+	st := db.Stats()
+	if c, w := st.Commits-before.Commits, st.Writes-before.Writes; c != 1 || w != 10 {
+		t.Errorf("%d commits for %d writes; want all 10 in one transaction", c, w)
+	}
+	var n int
+	db.Reader().QueryRow("SELECT COUNT(*) FROM items WHERE id <> 5").Scan(&n)
+	if n != 10 {
+		t.Errorf("%d rows committed, want 10", n)
+	}
+}
+
+func TestBatchBoundedByCount(t *testing.T) {
+	for _, tc := range []struct {
+		opts    Options
+		commits uint64
+	}{
+		{Options{MaxBatch: 4, MaxBatchTime: time.Hour}, 3}, // 9 writes: 4 + 4 + 1
+		{Options{NoGroupCommit: true}, 9},
+	} {
+		db := openTest(t, tc.opts)
+		before := db.Stats()
+		g := newGate()
+		out := make(chan result, 9)
+		g.start(db, 0, out)
+		for i := 1; i < 9; i++ {
+			goWrite(context.Background(), db, i, insert(i), out)
+			waitQueued(db, min(i, cap(db.queue)))
+		}
+		close(g.release)
+		for range 9 {
+			if r := <-out; r.err != nil {
+				t.Fatal(r.err)
+			}
+		}
+		if c := db.Stats().Commits - before.Commits; c != tc.commits {
+			t.Errorf("%+v: %d commits, want %d", tc.opts, c, tc.commits)
+		}
+	}
+}
+
+func TestWriteCanceledWhileQueued(t *testing.T) {
+	db := openTest(t, Options{})
+	g := newGate()
+	out := make(chan result, 2)
+	g.start(db, 0, out)
+	ctx, cancel := context.WithCancel(context.Background())
+	var ran atomic.Bool
+	goWrite(ctx, db, 1, func(tx *sql.Tx) error { ran.Store(true); return insert(1)(tx) }, out)
+	waitQueued(db, 1)
+	cancel()
+	if r := <-out; r.id != 1 || !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("canceled queued write returned %+v", r)
+	}
+	close(g.release)
+	if r := <-out; r.err != nil {
+		t.Fatal(r.err)
+	}
+	if ran.Load() {
+		t.Fatal("a write canceled while queued was run")
+	}
+}
+
+func TestWriteCanceledWhileRunningReportsOutcome(t *testing.T) {
+	db := openTest(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		cancel() // the caller gives up while fn runs
+		return insert(1)(tx)
+	})
+	if err != nil {
+		t.Fatalf("Write = %v; want fn's real outcome (nil)", err)
+	}
+	var n int
+	db.Reader().QueryRow("SELECT COUNT(*) FROM items").Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d rows; the write reported as done was not committed", n)
+	}
+}
+
+// An interrupted INSERT makes SQLite roll back the whole transaction, not
+// only the savepoint: the other writes of the batch must be run again and
+// committed, and only the interrupted one fails.
+func TestBatchAbortedTransactionRerunsOthers(t *testing.T) {
+	db := openTest(t, Options{MaxBatchTime: time.Hour})
+	g := newGate()
+	out := make(chan result, 3)
+	g.start(db, 0, out)
+	interrupted := func(tx *sql.Tx) error {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		// Counts forever, inserting nothing, until interrupted.
+		_, err := tx.ExecContext(ctx, `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
+			INSERT INTO items (id) SELECT x FROM c WHERE x < 0`)
+		return err
+	}
+	goWrite(context.Background(), db, 1, interrupted, out)
+	waitQueued(db, 1)
+	goWrite(context.Background(), db, 2, insert(2), out)
+	waitQueued(db, 2)
+	close(g.release)
+	for range 3 {
+		r := <-out
+		if (r.id == 1) != (r.err != nil) {
+			t.Errorf("write %d: %v", r.id, r.err)
+		}
+	}
+	var ids []int
+	rows, _ := db.Reader().Query("SELECT id FROM items ORDER BY id")
+	for rows.Next() {
+		var id int
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if fmt.Sprint(ids) != "[0 2]" {
+		t.Errorf("rows = %v, want [0 2]", ids)
+	}
+	if db.Stats().Aborts != 1 || g.runs.Load() != 2 {
+		t.Errorf("aborts = %d, first write ran %d times; want 1 abort and a re-run", db.Stats().Aborts, g.runs.Load())
+	}
+}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Kind says what went wrong with the database, for callers that must react
+// differently (refuse to start, report "disk full", ...).
+type Kind int
+
+const (
+	KindOther       Kind = iota // not one of the kinds below
+	KindFull                    // the disk (or the database's size limit) is full
+	KindReadOnly                // the data directory or database file cannot be written
+	KindCorrupt                 // the database file is damaged or not a database
+	KindNotPrivate              // the data directory is readable or writable by others
+	KindNewerSchema             // the database was migrated by a newer aula
+	KindBusy                    // another process holds the database lock for too long
+	KindClosed                  // the DB has been closed
+	KindIO                      // the operating system reported an I/O error
+)
+
+var kindNames = [...]string{"other", "full", "read-only", "corrupt", "not private", "newer schema", "busy", "closed", "I/O error"}
+
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return kindNames[k]
+}
+
+// Error is a database problem that names the file and what is wrong with it.
+// It unwraps to the underlying driver or OS error.
+type Error struct {
+	Kind Kind
+	Path string // the database file or data directory concerned
+	Msg  string // what is wrong, in words an admin can act on
+	Err  error  // underlying error, may be nil
+}
+
+func (e *Error) Error() string {
+	s := "store: " + e.Path + ": " + e.Msg
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrClosed is returned (wrapped in *Error) by operations on a closed DB.
+var ErrClosed = errors.New("database is closed")
+
+// KindOf classifies err: a *Error gives its Kind, a SQLite error is mapped
+// from its result code, anything else is KindOther.
+func KindOf(err error) Kind {
+	var se *Error
+	if errors.As(err, &se) {
+		return se.Kind
+	}
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_FULL:
+		return KindFull
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM:
+		return KindReadOnly
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return KindCorrupt
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return KindBusy
+	case sqlite3.SQLITE_IOERR:
+		return KindIO
+	}
+	return KindOther
+}
+
+// IsFull reports whether err means the disk or database is full.
+func IsFull(err error) bool { return KindOf(err) == KindFull }
+
+// IsReadOnly reports whether err means the database cannot be written.
+func IsReadOnly(err error) bool { return KindOf(err) == KindReadOnly }
+
+// IsCorrupt reports whether err means the database file is damaged.
+func IsCorrupt(err error) bool { return KindOf(err) == KindCorrupt }
+
+// IsNotPrivate reports whether err means the data directory is not private.
+func IsNotPrivate(err error) bool { return KindOf(err) == KindNotPrivate }
+
+// IsNewerSchema reports whether err means a newer aula wrote the database.
+func IsNewerSchema(err error) bool { return KindOf(err) == KindNewerSchema }
+
+// IsClosed reports whether err means the DB was already closed.
+func IsClosed(err error) bool { return KindOf(err) == KindClosed }
+
+// sqliteCode returns the primary SQLite result code in err, or 0. The driver
+// turns on extended result codes, so the low byte is the primary code.
+func sqliteCode(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code() & 0xff
+	}
+	return 0
+}
+
+// classify wraps err in an *Error naming path when it is one of the kinds an
+// admin must act on (full, read-only, corrupt, busy, I/O); other errors are
+// returned unchanged so callers keep seeing their own errors.
+func classify(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *Error
+	if errors.As(err, &se) {
+		return err
+	}
+	switch k := KindOf(err); k {
+	case KindFull:
+		return &Error{Kind: k, Path: path, Msg: "disk full (or database size limit reached); nothing was written", Err: err}
+	case KindReadOnly:
+		return &Error{Kind: k, Path: path, Msg: "database cannot be written (read-only file, directory or file system)", Err: err}
+	case KindCorrupt:
+		return &Error{Kind: k, Path: path, Msg: "database file is corrupt or not a SQLite database; restore it from a backup or move it away", Err: err}
+	case KindBusy:
+		return &Error{Kind: k, Path: path, Msg: "database is locked by another process", Err: err}
+	case KindIO:
+		return &Error{Kind: k, Path: path, Msg: "disk I/O error; check the disk and the system log", Err: err}
+	}
+	return err
+}
