@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ type server struct {
 	port    int // main listener
 	xsPort  int
 	args    []string
-	log     *bytes.Buffer
+	log     *syncBuffer // the server's stdout and stderr
 	exited  chan struct{}
 	// TLS servers (security tests): "https" and a client trusting the
 	// server's CA, used by the readiness probe.
@@ -96,7 +97,7 @@ func (s *server) start() {
 		"--xs-listen", fmt.Sprintf("127.0.0.1:%d", s.xsPort),
 	}, s.args...)
 	s.cmd = exec.Command(aulaBin, args...)
-	s.log = &bytes.Buffer{}
+	s.log = &syncBuffer{}
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	s.cmd.Env = cleanEnv()
 	if err := s.cmd.Start(); err != nil {
@@ -125,6 +126,25 @@ func (s *server) start() {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("aula serve did not come up: %s", s.log.String())
+}
+
+// syncBuffer collects a running server's output; tests may read it while
+// the process still writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // cleanEnv drops AULA_* so the developer's environment cannot change tests.
