@@ -45,12 +45,20 @@ func parseTime(s string) time.Time {
 
 const clientCols = "uid, uuid, serial, nickname, pubkey, first_at, last_at, last_addr, registrations"
 
+// The WHERE terms of the partial unique indexes on serial and uuid_key:
+// queries repeat them so that both engines use those indexes.
+const (
+	serialIndexed = "serial <> '' AND serial <> '" + PlaceholderSerial + "'"
+	uuidIndexed   = "uuid_key <> '" + PlaceholderUUID + "'"
+)
+
 // records is the module's store: SQL over id_clients, id_history, id_meta.
 type records struct {
 	db *store.DB
 	d  store.Dialect
 
 	byUIDStmt, epochStmt, statusUIDStmt, statusUUIDStmt *sql.Stmt
+	epochs                                              epochCache
 
 	qConflicts, qUpsert, qToHistory, qDelete, qBump string
 }
@@ -58,7 +66,7 @@ type records struct {
 func newRecords(ctx context.Context, db *store.DB) (*records, error) {
 	d := db.Dialect()
 	r := &records{db: db, d: d,
-		qConflicts: d.Rebind("SELECT " + clientCols + " FROM id_clients WHERE uid <> ? AND (uuid_key = ? OR (serial = ? AND serial <> ''))"),
+		qConflicts: d.Rebind("SELECT " + clientCols + " FROM id_clients WHERE uid <> ? AND ((uuid_key = ? AND " + uuidIndexed + ") OR (serial = ? AND " + serialIndexed + "))"),
 		qUpsert: d.Rebind(`INSERT INTO id_clients (uid, uuid, uuid_key, serial, nickname, pubkey, first_at, last_at, last_addr, registrations)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_key,
@@ -76,8 +84,8 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 	}{
 		{&r.byUIDStmt, "SELECT " + clientCols + " FROM id_clients WHERE uid = ?"},
 		{&r.epochStmt, "SELECT value FROM id_meta WHERE name = 'epoch'"},
-		{&r.statusUIDStmt, "SELECT m.value, c.uid, c.pubkey FROM id_meta m LEFT JOIN id_clients c ON c.uid = ? WHERE m.name = 'epoch'"},
-		{&r.statusUUIDStmt, "SELECT m.value, c.uid, c.pubkey FROM id_meta m LEFT JOIN id_clients c ON c.uuid_key = ? WHERE m.name = 'epoch' ORDER BY c.last_at DESC LIMIT 1"},
+		{&r.statusUIDStmt, "SELECT uid, pubkey FROM id_clients WHERE uid = ?"},
+		{&r.statusUUIDStmt, "SELECT uid, pubkey FROM id_clients WHERE uuid_key = ? AND " + uuidIndexed},
 	}
 	for _, p := range prep {
 		st, err := db.Reader().PrepareContext(ctx, d.Rebind(p.q))
@@ -98,6 +106,12 @@ func (r *records) close() {
 	}
 }
 
+// quick detaches a short indexed query from its caller's cancellation.
+// With a cancellable context both database/sql (for rows) and the SQLite
+// driver (for every statement) start a goroutine to watch it, which costs
+// more than the query; these queries finish in microseconds anyway.
+func quick(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 type scanner interface{ Scan(dst ...any) error }
 
 func scanClient(s scanner, extra ...any) (Client, error) {
@@ -112,30 +126,43 @@ func scanClient(s scanner, extra ...any) (Client, error) {
 // every other current record of the same machine (same uuid or serial,
 // placeholders excepted) to the history. It returns those it superseded,
 // once the whole change is durable.
+//
+// The common case (a new machine, or a machine registering again with the
+// same key) is one upsert in the shared write transaction. When that
+// breaks the one-record-per-serial/uuid indexes, the write is redone the
+// slow way: find the other records, end them, then upsert.
 func (r *records) register(ctx context.Context, c Client) (superseded []Client, err error) {
 	uuidKey := strings.ToLower(c.UUID)
-	matchUUID, matchSerial := uuidKey, c.Serial
-	if uuidKey == PlaceholderUUID {
-		matchUUID = "" // stored uuid_key is never empty, so this matches nothing
-	}
-	if matchSerial == PlaceholderSerial {
-		matchSerial = ""
-	}
 	now := fmtTime(c.LastRegistered)
+	// Statements in the shared write transaction must not be interrupted
+	// when this caller goes away: SQLite may then roll back the whole
+	// batch, everyone's writes. ctx still keeps a write that has not
+	// started from running.
+	txCtx := context.WithoutCancel(ctx)
+	upsert := func(tx *sql.Tx) error {
+		st, err := r.db.TxStmt(txCtx, tx, r.qUpsert)
+		if err != nil {
+			return err
+		}
+		_, err = st.ExecContext(txCtx, c.UID, c.UUID, uuidKey, c.Serial, c.Nickname, c.PubKey, now, now, c.LastAddr)
+		return err
+	}
+	if r.db.Write(ctx, upsert) == nil {
+		return nil, nil
+	}
 	err = r.db.Write(ctx, func(tx *sql.Tx) error {
 		superseded = nil // the function may run twice; start afresh
-		old, err := queryClients(ctx, tx, r.qConflicts, c.UID, matchUUID, matchSerial)
+		old, err := queryClients(txCtx, tx, r.qConflicts, c.UID, uuidKey, c.Serial)
 		if err != nil {
 			return err
 		}
 		for _, o := range old {
-			if err := r.end(ctx, tx, o, now, "superseded", c.UID); err != nil {
+			if err := r.end(txCtx, tx, o, now, "superseded", c.UID); err != nil {
 				return err
 			}
 		}
 		superseded = old
-		_, err = tx.ExecContext(ctx, r.qUpsert, c.UID, c.UUID, uuidKey, c.Serial, c.Nickname, c.PubKey, now, now, c.LastAddr)
-		return err
+		return upsert(tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("id: storing registration of %s: %w", c.UID, err)
@@ -156,14 +183,15 @@ func (r *records) end(ctx context.Context, tx *sql.Tx, c Client, now, reason, by
 
 // remove ends uid's registration; found is false if it had none.
 func (r *records) remove(ctx context.Context, uid string, at time.Time) (c Client, found bool, err error) {
+	txCtx := context.WithoutCancel(ctx)
 	err = r.db.Write(ctx, func(tx *sql.Tx) error {
 		found = false
-		cs, err := queryClients(ctx, tx, r.d.Rebind("SELECT "+clientCols+" FROM id_clients WHERE uid = ?"), uid)
+		cs, err := queryClients(txCtx, tx, r.d.Rebind("SELECT "+clientCols+" FROM id_clients WHERE uid = ?"), uid)
 		if err != nil || len(cs) == 0 {
 			return err
 		}
 		c, found = cs[0], true
-		return r.end(ctx, tx, c, fmtTime(at), "removed", "")
+		return r.end(txCtx, tx, c, fmtTime(at), "removed", "")
 	})
 	if err != nil {
 		return Client{}, false, fmt.Errorf("id: removing %s: %w", uid, err)
@@ -194,7 +222,7 @@ func queryClients(ctx context.Context, q querier, query string, args ...any) ([]
 
 // byUID returns uid's current record.
 func (r *records) byUID(ctx context.Context, uid string) (Client, bool, error) {
-	c, err := scanClient(r.byUIDStmt.QueryRowContext(ctx, uid))
+	c, err := scanClient(r.byUIDStmt.QueryRowContext(quick(ctx), uid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Client{}, false, nil
 	}
@@ -206,11 +234,19 @@ func (r *records) byUID(ctx context.Context, uid string) (Client, bool, error) {
 
 // find returns current records by serial or (lowercased) uuid, newest first.
 func (r *records) find(ctx context.Context, column, value string) ([]Client, error) {
-	if column != "serial" && column != "uuid_key" {
+	where := column + " = ?"
+	switch {
+	case column == "serial" && value != "" && value != PlaceholderSerial:
+		where += " AND " + serialIndexed
+	case column == "uuid_key" && value != PlaceholderUUID:
+		where += " AND " + uuidIndexed
+	case column != "serial" && column != "uuid_key":
 		panic("id: find by " + column)
 	}
+	// A placeholder is in no index: that query scans, which only admin
+	// commands and odd clients make happen.
 	cs, err := queryClients(ctx, r.db.Reader(), r.d.Rebind(
-		"SELECT "+clientCols+" FROM id_clients WHERE "+column+" = ? ORDER BY last_at DESC, uid"), value)
+		"SELECT "+clientCols+" FROM id_clients WHERE "+where+" ORDER BY last_at DESC, uid"), value)
 	if err != nil {
 		return nil, fmt.Errorf("id: reading clients by %s: %w", column, err)
 	}
@@ -249,40 +285,25 @@ func (r *records) history(ctx context.Context, uid, serial, uuid string) ([]Hist
 	return out, rows.Err()
 }
 
-// epoch is the admin's part of the stamp.
-func (r *records) epoch(ctx context.Context) (int64, error) {
-	var n int64
-	if err := r.epochStmt.QueryRowContext(ctx).Scan(&n); err != nil {
-		return 0, fmt.Errorf("id: reading the registration epoch: %w", err)
-	}
-	return n, nil
-}
-
-// bumpEpoch starts a new registration epoch and returns it.
-func (r *records) bumpEpoch(ctx context.Context) (int64, error) {
-	var n int64
-	err := r.db.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, r.qBump); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, "SELECT value FROM id_meta WHERE name = 'epoch'").Scan(&n)
-	})
-	if err != nil {
-		return 0, fmt.Errorf("id: starting a new registration epoch: %w", err)
-	}
-	return n, nil
-}
-
 // status looks a client up for GET /client/status: by uid, or by machine
-// uuid when byUUID. It returns the epoch too, in the same query.
-func (r *records) status(ctx context.Context, key string, byUUID bool) (epoch int64, uid, pubkey string, found bool, err error) {
-	st := r.statusUIDStmt
-	if byUUID {
-		st = r.statusUUIDStmt
+// uuid when byUUID.
+func (r *records) status(ctx context.Context, key string, byUUID bool) (uid, pubkey string, found bool, err error) {
+	var row *sql.Row
+	switch {
+	case !byUUID:
+		row = r.statusUIDStmt.QueryRowContext(quick(ctx), key)
+	case key != PlaceholderUUID:
+		row = r.statusUUIDStmt.QueryRowContext(quick(ctx), key)
+	default: // shared by many machines, in no index: the latest
+		row = r.db.Reader().QueryRowContext(ctx, r.d.Rebind(
+			"SELECT uid, pubkey FROM id_clients WHERE uuid_key = ? ORDER BY last_at DESC LIMIT 1"), key)
 	}
-	var u, k sql.NullString
-	if err := st.QueryRowContext(ctx, key).Scan(&epoch, &u, &k); err != nil {
-		return 0, "", "", false, fmt.Errorf("id: reading status of %s: %w", key, err)
+	err = row.Scan(&uid, &pubkey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", false, nil
 	}
-	return epoch, u.String, k.String, u.Valid, nil
+	if err != nil {
+		return "", "", false, fmt.Errorf("id: reading status of %s: %w", key, err)
+	}
+	return uid, pubkey, true, nil
 }

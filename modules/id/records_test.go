@@ -1,6 +1,8 @@
 package id
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"aula/internal/core"
@@ -76,6 +78,9 @@ func TestPlaceholdersDoNotSupersede(t *testing.T) {
 	cs, _ := h.mod.Clients(t.Context())
 	if len(cs) != 2 {
 		t.Fatalf("clients %+v", cs)
+	}
+	if _, s := h.get("/client/status?uuid=" + PlaceholderUUID); s["registered"] != true || s["backup-url"] != "aula-backup@xs.school.lan:"+UIDOf(k2) {
+		t.Errorf("status by the placeholder uuid: %v", s)
 	}
 	// Removing by the shared serial is ambiguous; by uid it is not.
 	err := h.admin("id.remove", map[string]any{"id": PlaceholderSerial}, nil)
@@ -165,5 +170,52 @@ func TestRecordsSurviveRestart(t *testing.T) {
 	_, s := h.get("/client/status?uid=" + UIDOf(k))
 	if s["registered"] != true || s["stamp"] != st.Stamp {
 		t.Errorf("status after restart %v, want stamp %s", s, st.Stamp)
+	}
+}
+
+// Laptops racing to register the same serial with different keys end with
+// exactly one current record; the others are history, and every call got
+// an answer.
+func TestConcurrentSupersede(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	const n = 20
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = newKey(t)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			uuid := fmt.Sprintf("%08d-0000-4000-8000-000000000000", i)
+			_, err := h.mod.register(t.Context(), ClientArgs{UUID: uuid, Serial: "SHF706002A7", PubKey: keys[i]}, true)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	cs, _ := h.mod.Clients(t.Context())
+	var show ShowReply
+	if err := h.admin("id.show", map[string]any{"id": "SHF706002A7"}, &show); err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || len(show.Clients) != 1 || len(show.History) != n-1 {
+		t.Errorf("%d current, %d in history; want 1 and %d", len(cs), len(show.History), n-1)
+	}
+	removed := 0
+	for _, e := range h.events.take() {
+		if e.Topic == core.TopicClientRemoved {
+			removed++
+		}
+	}
+	if removed != n-1 {
+		t.Errorf("%d removal events, want %d", removed, n-1)
 	}
 }

@@ -3,6 +3,7 @@ package id
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func statusStamp(t *testing.T, h *harness) string {
@@ -74,5 +75,22 @@ func TestReservedConfigKeysRefused(t *testing.T) {
 	_, err = boot(dataDir(t), "--id-backup-user=Bad User")
 	if err == nil || !strings.Contains(err.Error(), "want a user name") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// `aula client reregister-all` run on the data directory is another
+// process: the server sees the new epoch once its cached one expires.
+func TestStampFollowsAnotherProcess(t *testing.T) {
+	dir := dataDir(t)
+	server := newHarness(t, dir)
+	before := statusStamp(t, server)
+	cli := newHarness(t, dir)
+	if _, err := cli.runCommand("client reregister-all"); err != nil {
+		t.Fatal(err)
+	}
+	defer func(ttl time.Duration) { epochTTL = ttl }(epochTTL)
+	epochTTL = 0 // expire the server's cached epoch now
+	if after := statusStamp(t, server); after == before || !strings.HasPrefix(after, "2-") {
+		t.Errorf("stamp %s -> %s", before, after)
 	}
 }

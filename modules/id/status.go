@@ -67,7 +67,11 @@ func (m *Module) status(ctx context.Context, in StatusArgs) (StatusReply, error)
 	if err != nil {
 		return StatusReply{}, core.Errorf(core.KindInvalid, "%v", err)
 	}
-	epoch, uid, pubkey, found, err := recs.status(ctx, strings.ToLower(id), !isUID)
+	uid, pubkey, found, err := recs.status(ctx, strings.ToLower(id), !isUID)
+	if err != nil {
+		return StatusReply{}, err
+	}
+	epoch, err := recs.epoch(ctx)
 	if err != nil {
 		return StatusReply{}, err
 	}

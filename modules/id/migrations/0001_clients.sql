@@ -12,8 +12,13 @@ CREATE TABLE id_clients (
 	last_addr TEXT NOT NULL,
 	registrations BIGINT NOT NULL
 );
-CREATE INDEX id_clients_uuid ON id_clients (uuid_key);
-CREATE INDEX id_clients_serial ON id_clients (serial);
+-- At most one current record per machine: per serial and per uuid, except
+-- the Sugar shell's placeholders, which name no machine. Queries that
+-- want these indexes repeat the WHERE terms.
+CREATE UNIQUE INDEX id_clients_serial ON id_clients (serial)
+	WHERE serial <> '' AND serial <> 'SHF00000000';
+CREATE UNIQUE INDEX id_clients_uuid ON id_clients (uuid_key)
+	WHERE uuid_key <> '00000000-0000-0000-0000-000000000000';
 
 -- Registrations that ended: superseded by a newer one for the same
 -- machine, or removed by the admin.
