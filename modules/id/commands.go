@@ -27,7 +27,7 @@ func (m *Module) Commands() []core.Command {
 }
 
 // flags parses a command's flags; usage problems name the command.
-func flags(name string, cx *core.CmdContext, args []string, define func(*flag.FlagSet)) ([]string, error) {
+func flags(name string, args []string, define func(*flag.FlagSet)) ([]string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	if define != nil {
@@ -48,7 +48,7 @@ func oneID(name string, args []string) (string, error) {
 
 func runList(ctx context.Context, cx *core.CmdContext, args []string) error {
 	var asJSON bool
-	rest, err := flags("client list", cx, args, func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") })
+	rest, err := flags("client list", args, func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") })
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func runList(ctx context.Context, cx *core.CmdContext, args []string) error {
 }
 
 func runShow(ctx context.Context, cx *core.CmdContext, args []string) error {
-	rest, err := flags("client show", cx, args, nil)
+	rest, err := flags("client show", args, nil)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func printClient(w io.Writer, c Client, status string) {
 }
 
 func runRemove(ctx context.Context, cx *core.CmdContext, args []string) error {
-	rest, err := flags("client rm", cx, args, nil)
+	rest, err := flags("client rm", args, nil)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func runRemove(ctx context.Context, cx *core.CmdContext, args []string) error {
 }
 
 func runReregisterAll(ctx context.Context, cx *core.CmdContext, args []string) error {
-	rest, err := flags("client reregister-all", cx, args, nil)
+	rest, err := flags("client reregister-all", args, nil)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ var exportColumns = []string{"uid", "uuid", "serial", "nickname", "pubkey", "fir
 
 func runExport(ctx context.Context, cx *core.CmdContext, args []string) error {
 	format := "csv"
-	rest, err := flags("client export", cx, args, func(fs *flag.FlagSet) { fs.StringVar(&format, "format", "csv", "csv or json") })
+	rest, err := flags("client export", args, func(fs *flag.FlagSet) { fs.StringVar(&format, "format", "csv", "csv or json") })
 	if err != nil {
 		return err
 	}

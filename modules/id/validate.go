@@ -108,12 +108,3 @@ func ValidateUUID(field, s string) (isUID bool, err error) {
 	}
 	return false, reject(field, "%s is neither a UUID (8-4-4-4-12 hex digits) nor a 40-hex-digit uid", clip(s))
 }
-
-// ValidateUID checks a server-assigned id: 40 hex digits.
-func ValidateUID(field, s string) error {
-	isUID, err := ValidateUUID(field, s)
-	if err == nil && !isUID {
-		err = reject(field, "%s is a UUID, not a 40-hex-digit uid", clip(s))
-	}
-	return err
-}
