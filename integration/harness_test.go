@@ -116,7 +116,7 @@ func (s *server) start() {
 		if client == nil {
 			client = http.DefaultClient
 		}
-		resp, err := client.Get(s.url() + "api")
+		resp, err := client.Get(s.url()) // the index page: outside the chain, so polling spends no rate-limit budget
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

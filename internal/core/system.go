@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"strings"
 )
 
 const systemHelp = `The system module: introspection of every method aula serves.
@@ -60,7 +61,14 @@ func (s *systemModule) Methods() []Method {
 				"nil":            spec("http://ontosys.com/xml-rpc/extensions.php", 1),
 			}, nil
 		})
-	return []Method{list, sig, help, caps}
+	metrics := Raw("system.metrics", "Returns call counters in the Prometheus text format (GET /metrics serves it).",
+		func(ctx context.Context, args []any) (any, error) {
+			var b strings.Builder
+			s.a.WriteMetrics(&b)
+			return b.String(), nil
+		})
+	metrics.Access, metrics.Result, metrics.Variadic = Admin, "string", false
+	return []Method{list, sig, help, caps, metrics}
 }
 
 // Visibility lets the authorize link hide methods a caller may not call

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"aula/internal/core"
+	"aula/internal/wire"
 	"aula/internal/wire/rest"
 	"aula/internal/wire/xmlrpc"
 )
@@ -28,9 +29,20 @@ func Handler(app *core.App, debug bool) (http.Handler, error) {
 	mux.Handle("/RPC2", xh)
 	mux.HandleFunc("/api", rh.ServeAPI)
 	mux.HandleFunc("/api/", rh.ServeAPI)
+	// /metrics is system.metrics through the chain: an admin method, so a
+	// scraper needs credentials (or an ACL line opening it to its address).
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		c := wire.NewCall(r, "http", debug)
+		c.Method, c.Args = "system.metrics", []any{}
+		out, err := app.Handle(r.Context(), c)
+		if err != nil {
+			e := core.AsError(err)
+			wire.SetErrorHeaders(w.Header(), e)
+			http.Error(w, wire.PublicMessage(e, c), wire.HTTPStatus(e.Kind))
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		app.WriteMetrics(w)
+		fmt.Fprint(w, out)
 	})
 	seen := map[string]string{}
 	err := app.Each(func(info core.ModuleInfo, m core.Module) error {

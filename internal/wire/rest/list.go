@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"aula/internal/core"
+	"aula/internal/wire"
 )
 
 // apiMethod is one entry of GET /api.
@@ -21,7 +22,16 @@ type apiMethod struct {
 // listAPI serves GET /api: every method the caller may see, generated from
 // the method table.
 func (h *Handler) listAPI(w http.ResponseWriter, r *http.Request) {
-	names := h.App.VisibleMethods(r.Context())
+	// Run as system.listMethods through the chain, so the caller is
+	// authenticated (and limited) and sees exactly what it may call.
+	c := wire.NewCall(r, "rest", h.Debug)
+	c.Method, c.Args = "system.listMethods", []any{}
+	res, err := h.App.Handle(r.Context(), c)
+	if err != nil {
+		h.writeError(w, c, err)
+		return
+	}
+	names, _ := res.([]string)
 	out := make([]apiMethod, 0, len(names))
 	for _, n := range names {
 		m, _ := h.App.Method(n)
