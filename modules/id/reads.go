@@ -98,7 +98,7 @@ func (r *records) history(ctx context.Context, uid, serial, uuid string) ([]Hist
 
 // status looks a client up for GET /client/status: by uid, or by machine
 // uuid when byUUID.
-func (r *records) status(ctx context.Context, key string, byUUID bool) (uid, pubkey string, found bool, err error) {
+func (r *records) status(ctx context.Context, key string, byUUID bool) (uid string, hasKey, found bool, err error) {
 	var row *sql.Row
 	switch {
 	case !byUUID:
@@ -107,14 +107,14 @@ func (r *records) status(ctx context.Context, key string, byUUID bool) (uid, pub
 		row = r.statusUUIDStmt.QueryRowContext(quick(ctx), key)
 	default: // shared by many machines, in no index: the latest
 		row = r.db.Reader().QueryRowContext(ctx, r.d.Rebind(
-			"SELECT uid, pubkey FROM id_clients WHERE uuid_key = ? ORDER BY last_at DESC LIMIT 1"), key)
+			"SELECT uid, pubkey <> '' FROM id_clients WHERE uuid_key = ? ORDER BY last_at DESC LIMIT 1"), key)
 	}
-	err = row.Scan(&uid, &pubkey)
+	err = row.Scan(&uid, &hasKey)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", false, nil
+		return "", false, false, nil
 	}
 	if err != nil {
-		return "", "", false, fmt.Errorf("id: reading status of %s: %w", key, err)
+		return "", false, false, fmt.Errorf("id: reading status of %s: %w", key, err)
 	}
-	return uid, pubkey, true, nil
+	return uid, hasKey, true, nil
 }

@@ -83,8 +83,8 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 	}{
 		{&r.byUIDStmt, "SELECT " + clientCols + " FROM id_clients WHERE uid = ?"},
 		{&r.epochStmt, "SELECT value FROM id_meta WHERE name = 'epoch'"},
-		{&r.statusUIDStmt, "SELECT uid, pubkey FROM id_clients WHERE uid = ?"},
-		{&r.statusUUIDStmt, "SELECT uid, pubkey FROM id_clients WHERE uuid_key = ? AND " + uuidIndexed},
+		{&r.statusUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uid = ?"},
+		{&r.statusUUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uuid_key = ? AND " + uuidIndexed},
 	}
 	for _, p := range prep {
 		st, err := db.Reader().PrepareContext(ctx, d.Rebind(p.q))

@@ -67,7 +67,7 @@ func (m *Module) status(ctx context.Context, in StatusArgs) (StatusReply, error)
 	if err != nil {
 		return StatusReply{}, core.Errorf(core.KindInvalid, "%v", err)
 	}
-	uid, pubkey, found, err := recs.status(ctx, strings.ToLower(id), !isUID)
+	uid, hasKey, found, err := recs.status(ctx, strings.ToLower(id), !isUID)
 	if err != nil {
 		return StatusReply{}, err
 	}
@@ -78,7 +78,7 @@ func (m *Module) status(ctx context.Context, in StatusArgs) (StatusReply, error)
 	out := StatusReply{Registered: found, Stamp: stamp(epoch, set)}
 	if found {
 		out.JabberURL = set.jabber
-		if pubkey != "" {
+		if hasKey {
 			out.BackupURL = set.backupURL(uid)
 		}
 	}
