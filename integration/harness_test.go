@@ -95,6 +95,9 @@ func (s *server) start() {
 		"--data-dir", s.dataDir,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", s.port),
 		"--xs-listen", fmt.Sprintf("127.0.0.1:%d", s.xsPort),
+		// No test server grabs the real port 191; tests that want it pass
+		// their own --activation-listen (flags: the last one wins).
+		"--activation-listen=",
 	}, s.args...)
 	s.cmd = exec.Command(aulaBin, args...)
 	s.log = &syncBuffer{}
