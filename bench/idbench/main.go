@@ -31,6 +31,10 @@ func main() {
 	only := flag.String("only", "", "run only the register or the status pair (for profiling)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and driver) to this file")
 	flag.Parse()
+	if *only != "" && *only != "register" && *only != "status" {
+		fmt.Fprintln(os.Stderr, "idbench: -only takes register or status")
+		os.Exit(2)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
