@@ -162,3 +162,27 @@ func TestKeylessClientHasNoBackup(t *testing.T) {
 		t.Fatalf("keyless: %v", err)
 	}
 }
+
+// BenchmarkAdmitRefusedWhenFull is the storm's common case: every slot is
+// taken and clients keep asking.
+func BenchmarkAdmitRefusedWhenFull(b *testing.B) {
+	h, err := boot(b.TempDir()+"/data", "--backup-max-concurrent=1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.db.Close()
+	h.t = b
+	first, other := h.register(1), h.register(2)
+	if a, err := h.admit(AdmitArgs{UUID: first.UID}); err != nil || !a.Accepted {
+		b.Fatal(a, err)
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if a, err := h.admit(AdmitArgs{Serial: other.Serial}); err != nil || a.Accepted {
+				b.Error(a, err)
+				return
+			}
+		}
+	})
+}

@@ -28,7 +28,7 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 // internal/cli does: configure, load options, open the store, migrate,
 // provision (and Start when serving).
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	dir string // data directory
 	app *core.App
 	mod *Module

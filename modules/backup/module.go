@@ -205,12 +205,15 @@ func (m *Module) Start(ctx context.Context) error {
 	m.stopped.Add(1)
 	go m.loop()
 	if ln != nil {
-		m.ctlSrv = &http.Server{Handler: m.controlMux(), ReadHeaderTimeout: 10 * time.Second,
+		srv := &http.Server{Handler: m.controlMux(), ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout: 20 * time.Second, WriteTimeout: 20 * time.Second, IdleTimeout: time.Minute}
+		m.mu.Lock()
+		m.ctlSrv = srv
+		m.mu.Unlock()
 		m.stopped.Add(1)
 		go func() {
 			defer m.stopped.Done()
-			if err := m.ctlSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				m.log.Error("backup control listener", "err", err)
 			}
 		}()

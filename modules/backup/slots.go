@@ -47,6 +47,12 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 // in the window. A client that already holds one keeps it (and its expiry
 // is pushed back), so asking twice never takes two.
 func (s *slots) grant(ctx context.Context, uid string, set Settings) (*refusal, error) {
+	// The storm's common case, all slots taken by others, is answered from
+	// a read: no write transaction, no fsync. A "no" from it is only ever
+	// early by the moment a slot frees; a "maybe" is decided below.
+	if ref, err := s.fullFor(ctx, uid, set); ref != nil || err != nil {
+		return ref, err
+	}
 	var ref *refusal
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		ref = nil
@@ -102,6 +108,21 @@ func (s *slots) grant(ctx context.Context, uid string, set Settings) (*refusal, 
 		return addEvent(ctx, tx, d, now, uid, "admitted", "slot granted")
 	})
 	return ref, err
+}
+
+// fullFor reports a refusal when every live slot is held and none by uid.
+func (s *slots) fullFor(ctx context.Context, uid string, set Settings) (*refusal, error) {
+	now := s.now()
+	var taken, mine int
+	var soonest sql.NullInt64
+	err := s.db.Reader().QueryRowContext(ctx, s.db.Dialect().Rebind(
+		"SELECT COUNT(*), COALESCE(SUM(CASE WHEN uid = ? THEN 1 ELSE 0 END), 0), MIN(expires_at) FROM backup_slots WHERE expires_at > ?"),
+		uid, ms(now)).Scan(&taken, &mine, &soonest)
+	if err != nil || mine > 0 || taken < set.MaxConcurrent {
+		return nil, err
+	}
+	return &refusal{fmt.Sprintf("server busy: %d of %d backup slots taken", taken, set.MaxConcurrent),
+		untilMS(now, soonest.Int64, set.SlotTTL)}, nil
 }
 
 // untilMS is how long until the Unix-millisecond time at, at least a
