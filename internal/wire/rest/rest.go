@@ -94,10 +94,14 @@ func (h *Handler) RouteHandler(rt Route) http.Handler {
 		if c.Named == nil {
 			c.Named = map[string]any{}
 		}
+		// Query parameters the method does not take (cache busters such as
+		// "_=123") are ignored rather than refused.
+		m, _ := h.App.Method(rt.Call)
 		for k, v := range r.URL.Query() {
-			if _, set := c.Named[k]; !set && len(v) > 0 {
-				c.Named[k] = v[0]
+			if _, set := c.Named[k]; set || len(v) == 0 || !takesParam(m, k) {
+				continue
 			}
+			c.Named[k] = v[0]
 		}
 		h.serveCall(w, r, c)
 	})
@@ -187,4 +191,18 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.WriteHeader(status)
 	w.Write(body)
 	w.Write([]byte{'\n'})
+}
+
+// takesParam reports whether m has a parameter named name (variadic
+// methods take anything).
+func takesParam(m *core.Method, name string) bool {
+	if m == nil || m.Variadic {
+		return true
+	}
+	for _, p := range m.Params {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
 }
