@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The read side of records: lookups on the reader pool.
@@ -99,6 +100,23 @@ func (r *records) history(ctx context.Context, uid, serial, uuid string) ([]Hist
 // status looks a client up for GET /client/status: by uid, or by machine
 // uuid when byUUID.
 func (r *records) status(ctx context.Context, key string, byUUID bool) (uid string, hasKey, found bool, err error) {
+	ck := "uid:" + key
+	if byUUID {
+		ck = "uuid:" + key
+	}
+	now := time.Now()
+	h, gen, ok := r.statuses.get(ck, now)
+	if ok {
+		return h.uid, h.hasKey, h.found, nil
+	}
+	uid, hasKey, found, err = r.statusFromDB(ctx, key, byUUID)
+	if err == nil {
+		r.statuses.put(ck, statusHit{uid, hasKey, found, now}, gen)
+	}
+	return uid, hasKey, found, err
+}
+
+func (r *records) statusFromDB(ctx context.Context, key string, byUUID bool) (uid string, hasKey, found bool, err error) {
 	var row *sql.Row
 	switch {
 	case !byUUID:

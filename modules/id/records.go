@@ -58,6 +58,7 @@ type records struct {
 
 	byUIDStmt, epochStmt, statusUIDStmt, statusUUIDStmt *sql.Stmt
 	epochs                                              epochCache
+	statuses                                            statusCache
 
 	qConflicts, qUpsert, qToHistory, qDelete, qBump string
 }
@@ -146,6 +147,7 @@ func (r *records) register(ctx context.Context, c Client) (superseded []Client, 
 		_, err = st.ExecContext(txCtx, c.UID, c.UUID, uuidKey, c.Serial, c.Nickname, c.PubKey, now, now, c.LastAddr)
 		return err
 	}
+	defer r.statuses.clear() // also when the write fails: it may have been applied
 	if r.db.Write(ctx, upsert) == nil {
 		return nil, nil
 	}
@@ -183,6 +185,7 @@ func (r *records) end(ctx context.Context, tx *sql.Tx, c Client, now, reason, by
 // remove ends uid's registration; found is false if it had none.
 func (r *records) remove(ctx context.Context, uid string, at time.Time) (c Client, found bool, err error) {
 	txCtx := context.WithoutCancel(ctx)
+	defer r.statuses.clear()
 	err = r.db.Write(ctx, func(tx *sql.Tx) error {
 		found = false
 		cs, err := queryClients(txCtx, tx, r.d.Rebind("SELECT "+clientCols+" FROM id_clients WHERE uid = ?"), uid)
