@@ -100,6 +100,7 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 		}
 		return nil
 	}
+	db.stmts.begin(tx)
 	var ok []*writeReq // fn succeeded; waiting for the commit
 	for r := first; r != nil; r = next() {
 		aborted, err := db.runOne(tx, r)

@@ -22,6 +22,11 @@ type stmtCache struct {
 	mu     sync.Mutex
 	m      map[string]*sql.Stmt
 	wanted map[string]bool
+	// The current batch's transaction and its views of the statements:
+	// tx.StmtContext allocates and locks, and a batch runs the same few
+	// statements many times.
+	tx   *sql.Tx
+	inTx map[string]*sql.Stmt
 }
 
 // TxStmt returns query prepared for tx, which must be the transaction a
@@ -31,18 +36,39 @@ type stmtCache struct {
 func (db *DB) TxStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
 	c := &db.stmts
 	c.mu.Lock()
-	s := c.m[query]
-	if s == nil && len(c.m)+len(c.wanted) < maxCachedStmts {
-		if c.wanted == nil {
-			c.wanted = map[string]bool{}
+	defer c.mu.Unlock()
+	if tx == c.tx {
+		if s := c.inTx[query]; s != nil {
+			return s, nil
 		}
-		c.wanted[query] = true
 	}
-	c.mu.Unlock()
+	s := c.m[query]
 	if s == nil {
+		if len(c.m)+len(c.wanted) < maxCachedStmts {
+			if c.wanted == nil {
+				c.wanted = map[string]bool{}
+			}
+			c.wanted[query] = true
+		}
 		return tx.PrepareContext(ctx, query)
 	}
-	return tx.StmtContext(ctx, s), nil
+	s = tx.StmtContext(ctx, s)
+	if tx == c.tx {
+		c.inTx[query] = s
+	}
+	return s, nil
+}
+
+// begin makes tx the transaction whose statement views are kept; the
+// views of the previous one died with its commit or rollback.
+func (c *stmtCache) begin(tx *sql.Tx) {
+	c.mu.Lock()
+	c.tx = tx
+	clear(c.inTx)
+	if c.inTx == nil {
+		c.inTx = map[string]*sql.Stmt{}
+	}
+	c.mu.Unlock()
 }
 
 // txExec runs query in tx through the statement cache.
