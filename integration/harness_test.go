@@ -88,7 +88,23 @@ func newServer(t *testing.T, dataDir string, extra ...string) *server {
 	return s
 }
 
+// start runs the server. A port picked by freePort can be taken by another
+// test process before aula binds it; then it tries again on fresh ports.
 func (s *server) start() {
+	for attempt := 1; ; attempt++ {
+		err := s.startOnce()
+		if err == nil {
+			return
+		}
+		if attempt < 5 && strings.Contains(err.Error(), "address already in use") {
+			s.port, s.xsPort = freePort(s.t), freePort(s.t)
+			continue
+		}
+		s.t.Fatal(err)
+	}
+}
+
+func (s *server) startOnce() error {
 	t := s.t
 	args := append([]string{"serve",
 		"--config", "",
@@ -112,7 +128,7 @@ func (s *server) start() {
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.exited:
-			t.Fatalf("aula serve exited early: %s", s.log.String())
+			return fmt.Errorf("aula serve exited early: %s", s.log.String())
 		default:
 		}
 		client := s.client
@@ -123,12 +139,12 @@ func (s *server) start() {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("aula serve did not come up: %s", s.log.String())
+	return fmt.Errorf("aula serve did not come up: %s", s.log.String())
 }
 
 // syncBuffer collects a running server's output; tests may read it while
