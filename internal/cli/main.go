@@ -147,11 +147,19 @@ func usageOf(name string) string {
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "aula: a school and lab server kit.")
 	fmt.Fprintln(w, "\nusage: aula COMMAND [ARGS]\n\ncommands:")
+	width := 0
 	for _, c := range builtins() {
-		fmt.Fprintf(w, "  %-24s %s\n", c.name, c.help)
+		width = max(width, len(c.name))
 	}
-	for _, mc := range moduleCommands() {
-		fmt.Fprintf(w, "  %-24s %s\n", mc.cmd.Name, mc.cmd.Help)
+	mods := moduleCommands()
+	for _, mc := range mods {
+		width = max(width, len(mc.cmd.Name))
+	}
+	for _, c := range builtins() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.help)
+	}
+	for _, mc := range mods {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, mc.cmd.Name, mc.cmd.Help)
 	}
 	fmt.Fprintln(w, "\n`aula help MODULE` shows a module's help; `aula COMMAND --help` a command's options.")
 	fmt.Fprintln(w, "Every option can also be set in /etc/aula.conf or as AULA_<NAME>; see `aula config`.")
