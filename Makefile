@@ -25,7 +25,7 @@ vet:
 # Unit and integration tests (integration/ drives the real binary with
 # Python's xmlrpc.client, sshd, rsync and openssl).
 unit:
-	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -race -count=1 -timeout 8m ./...
 
 fuzz:
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh

@@ -194,7 +194,8 @@ func (m *Module) Start(ctx context.Context) error {
 	}
 	m.mu.Lock()
 	m.set, m.setErr, m.serving = set, setErr, true
-	m.stop = make(chan struct{})
+	stop := make(chan struct{})
+	m.stop = stop
 	ln := m.ctlLn
 	m.mu.Unlock()
 	if setErr == nil {
@@ -203,7 +204,7 @@ func (m *Module) Start(ctx context.Context) error {
 		}
 	}
 	m.stopped.Add(1)
-	go m.loop()
+	go m.loop(stop) // stop handed over here: a Stop racing the goroutine's start must still reach it
 	if ln != nil {
 		srv := &http.Server{Handler: m.controlMux(), ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout: 20 * time.Second, WriteTimeout: 20 * time.Second, IdleTimeout: time.Minute}
@@ -246,10 +247,10 @@ const housekeeping = 5 * time.Minute
 
 // loop runs the coalescing authorized_keys writer: a rewrite per wake-up,
 // at most one in flight; events during a rewrite make exactly one more.
-func (m *Module) loop() {
+func (m *Module) loop(stop <-chan struct{}) {
 	defer m.stopped.Done()
 	m.mu.RLock()
-	stop, keys, set, setErr := m.stop, m.keys, m.set, m.setErr
+	keys, set, setErr := m.keys, m.set, m.setErr
 	m.mu.RUnlock()
 	tick := time.NewTicker(housekeeping)
 	defer tick.Stop()
