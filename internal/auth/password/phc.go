@@ -28,6 +28,11 @@ func Decode(encoded string) (Params, []byte, []byte, error) {
 	if len(encoded) > MaxEncodedLen {
 		return fail("longer than %d bytes", MaxEncodedLen)
 	}
+	// encoding/base64 skips \r and \n even in Strict mode, so a hash with
+	// line breaks would decode: refuse them (and every control byte) here.
+	if i := strings.IndexFunc(encoded, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
+		return fail("control character at byte %d", i)
+	}
 	f := strings.Split(encoded, "$")
 	if len(f) != 6 || f[0] != "" {
 		return fail("want 5 '$'-separated fields ($argon2id$v=19$m=..,t=..,p=..$salt$hash), got %d", len(f)-1)
