@@ -101,9 +101,10 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 		return nil
 	}
 	db.stmts.begin(tx)
+	careful := time.Now().Before(db.carefulUntil)
 	var ok []*writeReq // fn succeeded; waiting for the commit
 	for r := first; r != nil; r = next() {
-		aborted, err := db.runOne(tx, r)
+		aborted, err := db.runOne(tx, r, careful)
 		if !aborted {
 			if err == nil {
 				ok = append(ok, r)
@@ -143,15 +144,34 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 	return nil
 }
 
-// runOne runs r.fn inside a savepoint. aborted reports that the whole
-// transaction is gone (SQLite rolls back everything on some errors, such
-// as a full disk or an interrupted statement), not only r's work.
-func (db *DB) runOne(tx *sql.Tx, r *writeReq) (aborted bool, err error) {
+// carefulFor is how long the writer keeps savepoints on after a write
+// function failed: failures come in runs (a storm of conflicting
+// registrations), and each optimistic failure costs a batch re-run.
+const carefulFor = time.Second
+
+// runOne runs r.fn. aborted reports that the whole transaction is gone
+// (SQLite rolls back everything on some errors, such as a full disk or an
+// interrupted statement), not only r's work; the batch's other functions
+// are then run again.
+//
+// Write functions almost never fail, so by default they run without a
+// savepoint (two statements fewer per write): a failure then aborts the
+// batch like a disk error would, and the writer turns careful, running
+// every function inside its own SAVEPOINT for a while, so one failure
+// costs only its own work.
+func (db *DB) runOne(tx *sql.Tx, r *writeReq, careful bool) (aborted bool, err error) {
 	bg := context.Background()
 	if db.opts.MaxBatch == 1 {
 		// Alone in its transaction: a failure rolls the whole transaction
 		// back, which holds nobody else's work, so no savepoint is needed.
 		return false, classify(db.path, callFn(r.fn, tx))
+	}
+	if !careful {
+		if err := callFn(r.fn, tx); err != nil {
+			db.carefulUntil = time.Now().Add(carefulFor)
+			return true, classify(db.path, err)
+		}
+		return false, nil
 	}
 	if _, err := db.txExec(bg, tx, "SAVEPOINT aula_write"); err != nil {
 		return true, classify(db.path, err)

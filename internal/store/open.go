@@ -78,8 +78,11 @@ type DB struct {
 	inflight   sync.WaitGroup // admitted Writes not yet answered
 	quit       chan struct{}
 	writerDone chan struct{}
-	stats      writerStats
-	stmts      stmtCache
+	// carefulUntil is when the writer may go back to running write
+	// functions without savepoints (only the writer goroutine uses it).
+	carefulUntil time.Time
+	stats        writerStats
+	stmts        stmtCache
 
 	onceMu    sync.Mutex // serialises Once within the process; flock does it across processes
 	closeOnce sync.Once
