@@ -158,6 +158,10 @@ func (db *DB) dsn(readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", db.opts.BusyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
+	// A 32 MiB page cache per connection (SQLite's default is 2 MiB): a
+	// school's whole registry stays in memory, so a write or lookup with a
+	// random key does not go back to the file for its index pages.
+	q.Add("_pragma", "cache_size(-32768)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
