@@ -28,12 +28,7 @@ func startAula(ctx context.Context, dataDir string) (*aula, error) {
 		return nil, err
 	}
 	set := config.NewSet()
-	app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if c, ok := m.(core.Configurer); ok {
-			c.Configure(set.Section(info.ID))
-		}
-		return nil
-	})
+	app.Configure(set)
 	if _, err := set.Load(config.Sources{Args: []string{"--id-server-name=xs.bench.lan"}}); err != nil {
 		return nil, err
 	}
@@ -43,18 +38,7 @@ func startAula(ctx context.Context, dataDir string) (*aula, error) {
 	}
 	a := &aula{db: db}
 	env := &core.Env{App: app, Store: db, Log: quiet, Events: app.Events, DataDir: dataDir}
-	err = app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if mg, ok := m.(core.Migrator); ok {
-			if err := db.Migrate(ctx, info.ID, mg.Migrations()); err != nil {
-				return err
-			}
-		}
-		if p, ok := m.(core.Provisioner); ok {
-			return p.Provision(ctx, env)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := app.Provision(ctx, env); err != nil {
 		db.Close()
 		return nil, err
 	}

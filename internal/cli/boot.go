@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -65,12 +64,7 @@ func load(args []string, stderr io.Writer) (*loaded, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if c, ok := m.(core.Configurer); ok {
-			c.Configure(s.Section(info.ID))
-		}
-		return nil
-	})
+	app.Configure(s)
 	home, _ := os.UserHomeDir()
 	rest, err := s.Load(config.Sources{
 		Args:       args,
@@ -105,32 +99,7 @@ func (rt *loaded) open(ctx context.Context) error {
 	}
 	rt.store = db
 	rt.env = &core.Env{App: rt.app, Store: db, Log: rt.log, Events: rt.app.Events, DataDir: rt.opts.dataDir.Get()}
-	err = rt.app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if mg, ok := m.(core.Migrator); ok {
-			if err := db.Migrate(ctx, info.ID, mg.Migrations()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		err = rt.app.Each(func(info core.ModuleInfo, m core.Module) error {
-			env := *rt.env
-			env.Log = rt.log.With("module", info.ID)
-			if p, ok := m.(core.Provisioner); ok {
-				if err := p.Provision(ctx, &env); err != nil {
-					return fmt.Errorf("provision: %w", err)
-				}
-			}
-			if oi, ok := m.(core.OnceIniter); ok {
-				if _, err := db.Once(ctx, "init:"+info.ID, func(ctx context.Context) error { return oi.InitOnce(ctx, &env) }); err != nil {
-					return fmt.Errorf("init: %w", err)
-				}
-			}
-			return nil
-		})
-	}
-	if err != nil {
+	if err := rt.app.Provision(ctx, rt.env); err != nil {
 		db.Close()
 		rt.store = nil
 		return err

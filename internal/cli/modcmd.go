@@ -49,12 +49,7 @@ func splitArgs(args []string) (cfg, cmd []string) {
 	declareCore(s)
 	app, _ := core.NewApp(nil)
 	if app != nil {
-		app.Each(func(info core.ModuleInfo, m core.Module) error {
-			if c, ok := m.(core.Configurer); ok {
-				c.Configure(s.Section(info.ID))
-			}
-			return nil
-		})
+		app.Configure(s)
 	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]

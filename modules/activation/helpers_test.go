@@ -65,12 +65,7 @@ func newHarness(t testing.TB, dir string, args ...string) *harness {
 		t.Fatal(err)
 	}
 	set := config.NewSet()
-	app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if c, ok := m.(core.Configurer); ok {
-			c.Configure(set.Section(info.ID))
-		}
-		return nil
-	})
+	app.Configure(set)
 	if _, err := set.Load(config.Sources{Args: append(append([]string{}, testArgs...), args...)}); err != nil {
 		t.Fatal(err)
 	}

@@ -77,12 +77,7 @@ func boot(dir string, args ...string) (*harness, error) {
 		return nil, err
 	}
 	set := config.NewSet()
-	app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if c, ok := m.(core.Configurer); ok {
-			c.Configure(set.Section(info.ID))
-		}
-		return nil
-	})
+	app.Configure(set)
 	if _, err := set.Load(config.Sources{Args: append(append([]string{}, testArgs...), args...)}); err != nil {
 		return nil, err
 	}
@@ -92,18 +87,7 @@ func boot(dir string, args ...string) (*harness, error) {
 	}
 	h := &harness{dir: dir, app: app, db: db}
 	env := &core.Env{App: app, Store: db, Log: quietLog, Events: app.Events, DataDir: dir}
-	err = app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if mg, ok := m.(core.Migrator); ok {
-			if err := db.Migrate(ctx, info.ID, mg.Migrations()); err != nil {
-				return err
-			}
-		}
-		if p, ok := m.(core.Provisioner); ok {
-			return p.Provision(ctx, env)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := app.Provision(ctx, env); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -81,12 +81,7 @@ func boot(dir string, args ...string) (*harness, error) {
 		return nil, err
 	}
 	set := config.NewSet()
-	app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if c, ok := m.(core.Configurer); ok {
-			c.Configure(set.Section(info.ID))
-		}
-		return nil
-	})
+	app.Configure(set)
 	if _, err := set.Load(config.Sources{Args: args}); err != nil {
 		return nil, err
 	}
@@ -96,14 +91,10 @@ func boot(dir string, args ...string) (*harness, error) {
 	}
 	mod, _ := app.Module("id")
 	h := &harness{dir: dir, app: app, mod: mod.(*Module), db: db, events: &eventLog{}}
-	if err := db.Migrate(ctx, "id", h.mod.Migrations()); err != nil {
-		db.Close()
-		return nil, err
-	}
 	app.Events.Subscribe(core.TopicClientRegistered, h.events.record)
 	app.Events.Subscribe(core.TopicClientRemoved, h.events.record)
 	env := &core.Env{App: app, Store: db, Log: quietLog, Events: app.Events, DataDir: dir}
-	if err := h.mod.Provision(ctx, env); err != nil {
+	if err := app.Provision(ctx, env); err != nil {
 		db.Close()
 		return nil, err
 	}
