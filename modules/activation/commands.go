@@ -34,25 +34,9 @@ func (m *Module) Commands() []core.Command {
 	}
 }
 
-// parseFlags parses flags wherever they appear among the arguments
-// (`aula stolen add SN --note x` as well as `--note x SN`).
+// parseFlags parses a command's flags (see core.ParseFlags).
 func parseFlags(name string, args []string, define func(*flag.FlagSet)) ([]string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if define != nil {
-		define(fs)
-	}
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%v (usage: aula %s %s)", err, name, usageOf(name))
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
+	return core.ParseFlags(name, usageOf(name), args, define)
 }
 
 func usageOf(name string) string {

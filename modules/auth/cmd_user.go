@@ -40,26 +40,9 @@ func (m *Module) Commands() []core.Command {
 	}
 }
 
-// parseFlags parses a command's flags; problems name the command's usage.
+// parseFlags parses a command's flags (see core.ParseFlags).
 func parseFlags(name, usage string, args []string, define func(*flag.FlagSet)) ([]string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if define != nil {
-		define(fs)
-	}
-	// Flags may follow the positional arguments (aula user add bob --groups admin).
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%v (usage: aula %s %s)", err, name, usage)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
+	return core.ParseFlags(name, usage, args, define)
 }
 
 func wantArgs(name, usage string, args []string, n int) error {

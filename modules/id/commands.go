@@ -26,17 +26,15 @@ func (m *Module) Commands() []core.Command {
 	}
 }
 
-// flags parses a command's flags; usage problems name the command.
+// flags parses a command's flags (see core.ParseFlags).
 func flags(name string, args []string, define func(*flag.FlagSet)) ([]string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if define != nil {
-		define(fs)
+	usage := ""
+	for _, c := range (&Module{}).Commands() {
+		if c.Name == name {
+			usage = c.Usage
+		}
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, fmt.Errorf("%v (usage: aula %s)", err, name)
-	}
-	return fs.Args(), nil
+	return core.ParseFlags(name, usage, args, define)
 }
 
 func oneID(name string, args []string) (string, error) {
