@@ -22,6 +22,7 @@ type coreOpts struct {
 	logLevel  *config.Opt[string]
 	logFormat *config.Opt[string]
 	url       *config.Opt[string]
+	client    *clientOpts // TLS for --url
 	srv       *serverOpts // TLS, privilege drop, pidfile, connection caps, timeouts
 }
 
@@ -41,6 +42,7 @@ func declareCore(s *config.Set) *coreOpts {
 		logLevel:  s.String("log-level", "info", "log level: debug, info, warn, error").Choices("debug", "info", "warn", "error"),
 		logFormat: s.String("log-format", "text", "log format on stderr: text or json").Choices("text", "json"),
 		url:       s.String("url", "", "admin commands: talk to this running server (http://user:pass@host:8000) instead of opening --data-dir"),
+		client:    declareClient(s),
 		srv:       declareServer(s),
 	}
 }

@@ -29,7 +29,11 @@ func runCall(ctx context.Context, st *stdio, args []string) error {
 		params = append(params, parseArg(a))
 	}
 	url := serverURL(rt.opts.url.Get(), rt.opts.listen.Get())
-	out, err := xmlrpcCall(ctx, url, rest[0], params)
+	client, err := rt.opts.client.httpClient()
+	if err != nil {
+		return err
+	}
+	out, err := xmlrpcCall(ctx, client, url, rest[0], params)
 	if err != nil {
 		return err
 	}
@@ -87,7 +91,7 @@ func serverURL(url, listen string) string {
 	return "http://" + host + ":" + port + "/"
 }
 
-func xmlrpcCall(ctx context.Context, url, method string, params []any) (any, error) {
+func xmlrpcCall(ctx context.Context, client *http.Client, url, method string, params []any) (any, error) {
 	var body bytes.Buffer
 	if err := xmlrpc.EncodeCall(&body, method, params); err != nil {
 		return nil, err
@@ -99,7 +103,7 @@ func xmlrpcCall(ctx context.Context, url, method string, params []any) (any, err
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "text/xml")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -26,8 +26,12 @@ func runModuleCommand(ctx context.Context, st *stdio, cmd core.Command, args []s
 	cmdArgs = append(rest, cmdArgs...)
 	cx := &core.CmdContext{Stdout: st.out, Stderr: st.err, Config: rt.set}
 	if url := rt.opts.url.Get(); url != "" {
+		client, err := rt.opts.client.httpClient()
+		if err != nil {
+			return err
+		}
 		cx.Call = func(ctx context.Context, method string, named map[string]any, out any) error {
-			return restCall(ctx, url, method, named, out)
+			return restCall(ctx, client, url, method, named, out)
 		}
 	} else {
 		if err := rt.open(ctx); err != nil {
@@ -98,7 +102,7 @@ func localCall(ctx context.Context, app *core.App, method string, named map[stri
 }
 
 // restCall calls a method on a running server through REST.
-func restCall(ctx context.Context, url, method string, named map[string]any, out any) error {
+func restCall(ctx context.Context, client *http.Client, url, method string, named map[string]any, out any) error {
 	if named == nil {
 		named = map[string]any{}
 	}
@@ -114,7 +118,7 @@ func restCall(ctx context.Context, url, method string, named map[string]any, out
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
