@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"aula/internal/wire/activation"
 )
 
 // Laptops of the activation test; the leases and the delegation are made
@@ -85,19 +87,7 @@ openssl pkeyutl -verify -pubin -inkey %s -keyform DER -in vpayload.sha256 -sigfi
 // server closes.
 func actAsk(t *testing.T, addr, request string) string {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	if _, err := io.WriteString(c, request); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(c)
+	b, err := activation.Ask(addr, []byte(request), 30*time.Second)
 	if err != nil {
 		t.Fatalf("reply to %q: %v (the server must close)", request, err)
 	}

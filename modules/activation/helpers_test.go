@@ -21,6 +21,7 @@ import (
 	"aula/internal/lease"
 	"aula/internal/server"
 	"aula/internal/store"
+	"aula/internal/wire/activation"
 )
 
 const (
@@ -136,19 +137,7 @@ func (h *harness) mustCall(method string, named map[string]any) any {
 // ask does the XO's exchange: connect, send, half-close, read to EOF.
 func ask(t *testing.T, addr net.Addr, request string) []byte {
 	t.Helper()
-	c, err := net.Dial("tcp", addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	if _, err := io.WriteString(c, request); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(c)
+	b, err := activation.Ask(addr.String(), []byte(request), 30*time.Second)
 	if err != nil {
 		t.Fatalf("reading reply to %q: %v", request, err)
 	}

@@ -55,6 +55,9 @@ func exchange(t *testing.T, addr string, req []byte) []byte {
 }
 
 func exchangeErr(addr string, req []byte, halfClose bool) ([]byte, error) {
+	if halfClose {
+		return Ask(addr, req, 0)
+	}
 	c, err := net.DialTimeout("tcp", addr, 3*time.Second)
 	if err != nil {
 		return nil, err
@@ -62,11 +65,6 @@ func exchangeErr(addr string, req []byte, halfClose bool) ([]byte, error) {
 	defer c.Close()
 	if len(req) > 0 {
 		if _, err := c.Write(req); err != nil {
-			return nil, err
-		}
-	}
-	if halfClose {
-		if err := c.(*net.TCPConn).CloseWrite(); err != nil {
 			return nil, err
 		}
 	}
