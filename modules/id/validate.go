@@ -2,9 +2,6 @@ package id
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -24,15 +21,6 @@ const (
 const (
 	PlaceholderSerial = "SHF00000000"
 	PlaceholderUUID   = "00000000-0000-0000-0000-000000000000"
-)
-
-var (
-	// The OLPC form (3 letters + 8 hex digits, "SHF706002A7") and the
-	// Sugar shell's non-XO form ("RCU95305614") are both short uppercase
-	// alphanumerics, which is the rule.
-	serialRE = regexp.MustCompile(`^[A-Z0-9]+$`)
-	uuidRE   = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
-	uidRE    = regexp.MustCompile(`^[0-9A-Fa-f]{40}$`)
 )
 
 // FieldError is a rejected field: which one and why.
@@ -68,7 +56,7 @@ func ValidateSerial(s string) error {
 		return reject("serial", "empty")
 	case len(s) > MaxSerialLen:
 		return reject("serial", "%d bytes long, at most %d allowed", len(s), MaxSerialLen)
-	case !serialRE.MatchString(s):
+	case !isSerial(s):
 		return reject("serial", "%s is not a serial number (want uppercase letters and digits, such as SHF706002A7)", clip(s))
 	}
 	return nil
@@ -86,7 +74,7 @@ func ValidateNickname(s string) error {
 	if n := utf8.RuneCountInString(s); n > MaxNickRunes {
 		return reject("nickname", "%d characters long, at most %d allowed", n, MaxNickRunes)
 	}
-	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+	if i := indexControl(s); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(s[i:])
 		return reject("nickname", "contains the control character %U at byte %d", r, i)
 	}
@@ -101,9 +89,9 @@ func ValidateUUID(field, s string) (isUID bool, err error) {
 		return false, reject(field, "empty")
 	case len(s) > MaxUUIDLen:
 		return false, reject(field, "%d bytes long, at most %d allowed", len(s), MaxUUIDLen)
-	case uuidRE.MatchString(s):
+	case isCanonicalUUID(s):
 		return false, nil
-	case uidRE.MatchString(s):
+	case isHexUID(s):
 		return true, nil
 	}
 	return false, reject(field, "%s is neither a UUID (8-4-4-4-12 hex digits) nor a 40-hex-digit uid", clip(s))
