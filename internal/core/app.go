@@ -80,6 +80,7 @@ func (a *App) addMethod(module string, m Method) error {
 		return fmt.Errorf("module %s: method %s has no handler", module, m.Name)
 	}
 	mp := &m
+	mp.stats = &methodStats{}
 	for _, n := range append([]string{m.Name}, m.Aliases...) {
 		if _, dup := a.methods[n]; dup {
 			return fmt.Errorf("module %s: method %s defined twice", module, n)

@@ -2,9 +2,7 @@ package core
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/x509"
-	"encoding/hex"
 	"net/netip"
 )
 
@@ -53,18 +51,16 @@ type Call struct {
 	ID string
 
 	method *Method // resolved by the dispatcher
+	// ctx is the context Handle passes down the chain: the caller's context
+	// carrying this call, kept here so that it costs no allocation of its
+	// own (see WithCall for the general form).
+	ctx     callContext
+	ctxUsed bool
 }
 
 // Resolved is the method table entry this call names (nil before lookup or
 // for an unknown method).
 func (c *Call) Resolved() *Method { return c.method }
-
-// NewID returns a short random request id.
-func NewID() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
 
 type callKey struct{}
 
@@ -78,4 +74,29 @@ func CallFrom(ctx context.Context) *Call {
 // WithCall returns ctx carrying c.
 func WithCall(ctx context.Context, c *Call) context.Context {
 	return context.WithValue(ctx, callKey{}, c)
+}
+
+// callContext is what WithCall makes, stored inside the Call itself.
+type callContext struct {
+	context.Context
+	call *Call
+}
+
+func (c *callContext) Value(key any) any {
+	if key == (callKey{}) {
+		return c.call
+	}
+	return c.Context.Value(key)
+}
+
+// withCall is WithCall for Handle: the first time a call is handled it
+// uses the context stored in the call; should the same Call be handled
+// again (a context from the first run may still be in use), a fresh one.
+func withCall(ctx context.Context, c *Call) context.Context {
+	if c.ctxUsed {
+		return WithCall(ctx, c)
+	}
+	c.ctxUsed = true
+	c.ctx = callContext{Context: ctx, call: c}
+	return &c.ctx
 }

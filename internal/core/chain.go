@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime/debug"
 	"time"
 )
@@ -33,14 +34,24 @@ func DefaultChain(a *App) []Link {
 
 func passThrough(ctx context.Context, c *Call, next Next) (any, error) { return next(ctx, c) }
 
-// build folds the links around the final dispatch step.
+// build folds the links around the final dispatch step. Links still open
+// (passThrough) are left out: they would only cost two calls each.
 func build(links []Link, final Next) Next {
 	next := final
 	for i := len(links) - 1; i >= 0; i-- {
 		l, n := links[i], next
+		if isPassThrough(l.Fn) {
+			continue
+		}
 		next = func(ctx context.Context, c *Call) (any, error) { return l.Fn(ctx, c, n) }
 	}
 	return next
+}
+
+var passThroughPC = reflect.ValueOf(passThrough).Pointer()
+
+func isPassThrough(fn func(ctx context.Context, c *Call, next Next) (any, error)) bool {
+	return fn != nil && reflect.ValueOf(fn).Pointer() == passThroughPC
 }
 
 // dispatch runs the resolved handler, turning a panic into KindInternal
@@ -66,7 +77,7 @@ func (a *App) Handle(ctx context.Context, c *Call) (any, error) {
 	}
 	c.method = a.methods[c.Method]
 	start := time.Now()
-	out, err := a.run(WithCall(ctx, c), c)
+	out, err := a.run(withCall(ctx, c), c)
 	if err != nil {
 		e := AsError(err)
 		if e.Kind == KindInternal {

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"reflect"
+	"unsafe"
 )
 
 // Access is a method's default access rule: what the ACL falls back to when
@@ -66,6 +67,10 @@ type Method struct {
 	// In and Out are the typed handler's types (nil for Raw methods); the CLI
 	// uses them to decode remote replies into the same Go value.
 	In, Out reflect.Type
+
+	// stats are the method's call counters in the App that holds it (set
+	// when the App adds the method), so the metrics link needs no lookup.
+	stats *methodStats
 }
 
 // Signature is the XML-RPC introspection signature: [[result, param...]].
@@ -97,9 +102,16 @@ func Func[In, Out any](name, help string, fn func(context.Context, In) (Out, err
 	for _, f := range fields {
 		m.Params = append(m.Params, Param{Name: f.name, Type: typeName(f.typ), Optional: f.optional})
 	}
+	plan := newStringPlan(inT, fields)
 	m.Handler = func(ctx context.Context, args []any, named map[string]any) (any, error) {
 		var in In
-		v := reflect.ValueOf(&in).Elem()
+		if named == nil && plan.bind(unsafe.Pointer(&in), args) {
+			return fn(ctx, in)
+		}
+		// Everything else, and every refusal, goes by reflection into a
+		// value of its own, so that in above never escapes to the heap.
+		p := new(In)
+		v := reflect.ValueOf(p).Elem()
 		var err error
 		if named != nil {
 			err = bindNamed(v, fields, named)
@@ -109,7 +121,7 @@ func Func[In, Out any](name, help string, fn func(context.Context, In) (Out, err
 		if err != nil {
 			return nil, err
 		}
-		return fn(ctx, in)
+		return fn(ctx, *p)
 	}
 	return m
 }

@@ -43,19 +43,45 @@ func (m *metrics) stats(name string) *methodStats {
 func (m *metrics) link(ctx context.Context, c *Call, next Next) (any, error) {
 	start := time.Now()
 	out, err := next(ctx, c)
-	name := c.Method
-	if c.method == nil {
-		name = "(unknown)" // never let callers grow the map with junk names
-	} else {
-		name = c.method.Name
+	took := time.Since(start)
+	meth := c.method
+	if meth == nil || meth.stats == nil {
+		name := "(unknown)" // never let callers grow the map with junk names
+		if meth != nil {
+			name = meth.Name
+		}
+		s := m.stats(name)
+		s.calls.Add(1)
+		s.nanos.Add(int64(took))
+		if err != nil {
+			s.errors.Add(1)
+		}
+		return out, err
 	}
-	s := m.stats(name)
-	s.calls.Add(1)
-	s.nanos.Add(int64(time.Since(start)))
+	// A known method counts in its own stats without a lock; its first
+	// call lists them under its name, as m.stats would have.
+	s := meth.stats
+	first := s.calls.Add(1) == 1
+	s.nanos.Add(int64(took))
 	if err != nil {
 		s.errors.Add(1)
 	}
+	if first {
+		m.publish(meth.Name, s)
+	}
 	return out, err
+}
+
+// publish lists a method's stats under its name.
+func (m *metrics) publish(name string, s *methodStats) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.per == nil {
+		m.per = map[string]*methodStats{}
+	}
+	if m.per[name] == nil {
+		m.per[name] = s
+	}
 }
 
 // WriteMetrics writes call counters in the Prometheus text format.

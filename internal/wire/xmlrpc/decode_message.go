@@ -1,6 +1,7 @@
 package xmlrpc
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -18,7 +19,7 @@ import (
 // well-formed but not a valid call. The message says what was wrong and
 // where (line and column).
 func DecodeCall(r io.Reader, limit int64) (method string, params []any, err error) {
-	body, r := readBody(r, limit)
+	body, replay := readBody(r, limit)
 	if body != nil {
 		d := fastDecoder(body.Bytes(), "methodCall")
 		method, params, err = d.call()
@@ -28,7 +29,9 @@ func DecodeCall(r io.Reader, limit int64) (method string, params []any, err erro
 			return method, params, nil
 		}
 		defer putBody(body)
+		replay = bytes.NewReader(body.Bytes())
 	}
+	r = replay
 	d := newDecoder(r, limit, "methodCall")
 	defer d.release()
 	method, params, err = d.call()
@@ -44,7 +47,7 @@ func DecodeCall(r io.Reader, limit int64) (method string, params []any, err erro
 // answered with a fault, the error is that *Fault; any other error means
 // the response itself was unreadable.
 func DecodeResponse(r io.Reader, limit int64) (any, error) {
-	body, r := readBody(r, limit)
+	body, replay := readBody(r, limit)
 	if body != nil {
 		d := fastDecoder(body.Bytes(), "methodResponse")
 		v, err := d.response()
@@ -58,7 +61,9 @@ func DecodeResponse(r io.Reader, limit int64) (any, error) {
 			return nil, f
 		}
 		defer putBody(body)
+		replay = bytes.NewReader(body.Bytes())
 	}
+	r = replay
 	d := newDecoder(r, limit, "methodResponse")
 	defer d.release()
 	v, err := d.response()
@@ -108,9 +113,7 @@ func newDecoder(r io.Reader, limit int64, what string) *decoder {
 func (d *decoder) release() {
 	putLimitReader(d.src)
 	d.src, d.x = nil, nil
-	if cap(d.text) > 64<<10 {
-		d.text = nil
-	}
+	d.dropBigScratch()
 	decoders.Put(d)
 }
 
@@ -137,10 +140,10 @@ func (d *decoder) root(want string) error {
 	if err != nil {
 		return err
 	}
-	if st, ok := tok.(xml.StartElement); ok && st.Name.Local == want {
+	if tok.kind == startTag && tok.name == want {
 		return nil
-	} else if ok {
-		return d.invalid("root element <%s>, want <%s>", st.Name.Local, want)
+	} else if tok.kind == startTag {
+		return d.invalid("root element <%s>, want <%s>", tok.name, want)
 	}
 	return d.invalid("no root element, want <%s>", want)
 }
@@ -165,9 +168,9 @@ func (d *decoder) call() (string, []any, error) {
 		return "", nil, err
 	}
 	var params []any
-	if st, ok := tok.(xml.StartElement); ok {
-		if st.Name.Local != "params" {
-			return "", nil, d.invalid("<%s> in <methodCall>, want <params>", st.Name.Local)
+	if tok.kind == startTag {
+		if tok.name != "params" {
+			return "", nil, d.invalid("<%s> in <methodCall>, want <params>", tok.name)
 		}
 		if params, err = d.params(); err != nil {
 			return "", nil, err
@@ -179,20 +182,25 @@ func (d *decoder) call() (string, []any, error) {
 	return name, params, d.drain()
 }
 
-// params reads <param><value>…</value></param>… through </params>.
+// params reads <param><value>…</value></param>… through </params>. The
+// values gather in the decoder's pooled slice and leave in one exactly
+// sized allocation (nil when there are none).
 func (d *decoder) params() ([]any, error) {
-	var params []any
+	d.args = d.args[:0]
+	defer func() { clear(d.args) }() // the pool must not keep values alive
 	for {
 		tok, err := d.skipSpace("params")
 		if err != nil {
 			return nil, err
 		}
-		st, ok := tok.(xml.StartElement)
-		if !ok {
-			return params, nil
+		if tok.kind != startTag {
+			if len(d.args) == 0 {
+				return nil, nil
+			}
+			return append([]any(nil), d.args...), nil
 		}
-		if st.Name.Local != "param" {
-			return nil, d.invalid("<%s> in <params>, want <param>", st.Name.Local)
+		if tok.name != "param" {
+			return nil, d.invalid("<%s> in <params>, want <param>", tok.name)
 		}
 		if err := d.expect("param", "value"); err != nil {
 			return nil, err
@@ -204,7 +212,7 @@ func (d *decoder) params() ([]any, error) {
 		if err := d.end("param"); err != nil {
 			return nil, err
 		}
-		params = append(params, v)
+		d.args = append(d.args, v)
 	}
 }
 
@@ -218,13 +226,12 @@ func (d *decoder) response() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, ok := tok.(xml.StartElement)
-	if !ok {
+	if tok.kind != startTag {
 		return nil, d.invalid("empty <methodResponse>, want <params> or <fault>")
 	}
 	var result any
 	var fault *Fault
-	switch st.Name.Local {
+	switch tok.name {
 	case "params":
 		params, err := d.params()
 		if err != nil {
@@ -249,7 +256,7 @@ func (d *decoder) response() (any, error) {
 			return nil, err
 		}
 	default:
-		return nil, d.invalid("<%s> in <methodResponse>, want <params> or <fault>", st.Name.Local)
+		return nil, d.invalid("<%s> in <methodResponse>, want <params> or <fault>", tok.name)
 	}
 	if err := d.end("methodResponse"); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package xmlrpc
 
 import (
-	"encoding/xml"
 	"fmt"
 	"strconv"
 )
@@ -14,6 +13,18 @@ type decoder struct {
 	what  string // "methodCall" or "methodResponse", for messages
 	depth int
 	text  []byte // scratch for character data
+	args  []any  // scratch for a message's params
+}
+
+// dropBigScratch lets go of scratch space a huge message grew, rather than
+// keeping it in the pool.
+func (d *decoder) dropBigScratch() {
+	if cap(d.text) > 64<<10 {
+		d.text = nil
+	}
+	if cap(d.args) > 1024 {
+		d.args = nil
+	}
 }
 
 // invalid reports well-formed XML that is not a valid XML-RPC message.
@@ -27,15 +38,15 @@ func (d *decoder) invalid(format string, args ...any) error {
 
 // skipSpace returns the next start or end tag inside parent, allowing only
 // white space before it.
-func (d *decoder) skipSpace(parent string) (xml.Token, error) {
+func (d *decoder) skipSpace(parent string) (token, error) {
 	for {
 		tok, err := d.next()
 		if err != nil {
-			return nil, err
+			return token{}, err
 		}
-		if cd, ok := tok.(xml.CharData); ok {
-			if !isSpace(cd) {
-				return nil, d.invalid("unexpected text %s in <%s>", quoteShort(cd), parent)
+		if tok.kind == charData {
+			if !isSpace(tok.text) {
+				return token{}, d.invalid("unexpected text %s in <%s>", quoteShort(tok.text), parent)
 			}
 			continue
 		}
@@ -49,11 +60,11 @@ func (d *decoder) expect(parent, want string) error {
 	if err != nil {
 		return err
 	}
-	if st, ok := tok.(xml.StartElement); ok {
-		if st.Name.Local == want {
+	if tok.kind == startTag {
+		if tok.name == want {
 			return nil
 		}
-		return d.invalid("<%s> in <%s>, want <%s>", st.Name.Local, parent, want)
+		return d.invalid("<%s> in <%s>, want <%s>", tok.name, parent, want)
 	}
 	return d.invalid("<%s> ends without <%s>", parent, want)
 }
@@ -64,8 +75,8 @@ func (d *decoder) end(parent string) error {
 	if err != nil {
 		return err
 	}
-	if st, ok := tok.(xml.StartElement); ok {
-		return d.invalid("unexpected <%s> in <%s>", st.Name.Local, parent)
+	if tok.kind == startTag {
+		return d.invalid("unexpected <%s> in <%s>", tok.name, parent)
 	}
 	return nil
 }
@@ -79,13 +90,13 @@ func (d *decoder) leafText(elem string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch tk := tok.(type) {
-		case xml.CharData:
-			d.text = append(d.text, tk...)
-		case xml.EndElement:
+		switch tok.kind {
+		case charData:
+			d.text = append(d.text, tok.text...)
+		case endTag:
 			return d.text, nil
-		case xml.StartElement:
-			return nil, d.invalid("element <%s> inside <%s>", tk.Name.Local, elem)
+		case startTag:
+			return nil, d.invalid("element <%s> inside <%s>", tok.name, elem)
 		}
 	}
 }
@@ -98,16 +109,16 @@ func (d *decoder) value() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch tk := tok.(type) {
-		case xml.CharData:
-			d.text = append(d.text, tk...)
-		case xml.EndElement:
+		switch tok.kind {
+		case charData:
+			d.text = append(d.text, tok.text...)
+		case endTag:
 			return string(d.text), nil // untyped: a string, white space and all
-		case xml.StartElement:
+		case startTag:
 			if !isSpace(d.text) {
-				return nil, d.invalid("text %s before <%s> in <value>", quoteShort(d.text), tk.Name.Local)
+				return nil, d.invalid("text %s before <%s> in <value>", quoteShort(d.text), tok.name)
 			}
-			v, err := d.typed(tk.Name.Local)
+			v, err := d.typed(tok.name)
 			if err != nil {
 				return nil, err
 			}
@@ -178,13 +189,12 @@ func (d *decoder) structValue() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		st, ok := tok.(xml.StartElement)
-		if !ok {
+		if tok.kind != startTag {
 			d.depth--
 			return m, nil
 		}
-		if st.Name.Local != "member" {
-			return nil, d.invalid("<%s> in <struct>, want <member>", st.Name.Local)
+		if tok.name != "member" {
+			return nil, d.invalid("<%s> in <struct>, want <member>", tok.name)
 		}
 		if err := d.expect("member", "name"); err != nil {
 			return nil, err
@@ -221,12 +231,11 @@ func (d *decoder) arrayValue() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		st, ok := tok.(xml.StartElement)
-		if !ok {
+		if tok.kind != startTag {
 			break
 		}
-		if st.Name.Local != "value" {
-			return nil, d.invalid("<%s> in <data>, want <value>", st.Name.Local)
+		if tok.name != "value" {
+			return nil, d.invalid("<%s> in <data>, want <value>", tok.name)
 		}
 		v, err := d.value()
 		if err != nil {

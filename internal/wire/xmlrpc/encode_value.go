@@ -116,6 +116,9 @@ func appendReflect(b []byte, v reflect.Value, depth int) ([]byte, error) {
 	case reflect.Array:
 		return appendArray(b, v, depth)
 	case reflect.Map:
+		if v.Type() == stringMapType && v.CanInterface() {
+			return appendStringMap(b, v.Interface().(map[string]string), depth)
+		}
 		return appendMap(b, v, depth)
 	case reflect.Struct:
 		if v.Type() == timeType {

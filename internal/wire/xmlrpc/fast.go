@@ -2,7 +2,6 @@ package xmlrpc
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"io"
 	"regexp"
@@ -21,32 +20,32 @@ import (
 // errFallback means "not sure: use the encoding/xml path".
 var errFallback = errors.New("xmlrpc: fast path declined")
 
-// fastScanner yields xml.Tokens from a complete document in memory.
+// fastScanner yields tokens from a complete document in memory.
 type fastScanner struct {
 	b          []byte
 	i          int
-	open       []vocabToken
+	open       []string
 	rootDone   bool
-	pendingEnd vocabToken // the end tag of an empty element <x/>
+	pendingEnd string // the end tag of an empty element <x/>
 	scratch    []byte
 }
 
 func (f *fastScanner) reset(b []byte) {
-	f.b, f.i, f.open, f.rootDone, f.pendingEnd = b, 0, f.open[:0], false, vocabToken{}
+	f.b, f.i, f.open, f.rootDone, f.pendingEnd = b, 0, f.open[:0], false, ""
 }
 
-func (f *fastScanner) next() (xml.Token, error) {
-	if f.pendingEnd.name != "" {
+func (f *fastScanner) next() (token, error) {
+	if f.pendingEnd != "" {
 		name := f.pendingEnd
-		f.pendingEnd = vocabToken{}
+		f.pendingEnd = ""
 		return f.closeTag(name)
 	}
 	for {
 		if f.i >= len(f.b) {
 			if f.rootDone {
-				return nil, io.EOF
+				return token{}, io.EOF
 			}
-			return nil, errFallback
+			return token{}, errFallback
 		}
 		if f.b[f.i] != '<' {
 			seg := f.b[f.i:]
@@ -56,67 +55,67 @@ func (f *fastScanner) next() (xml.Token, error) {
 			f.i += len(seg)
 			if len(f.open) == 0 {
 				if !isSpace(seg) {
-					return nil, errFallback
+					return token{}, errFallback
 				}
 				continue
 			}
 			txt, ok := f.text(seg)
 			if !ok {
-				return nil, errFallback
+				return token{}, errFallback
 			}
-			return xml.CharData(txt), nil
+			return token{kind: charData, text: txt}, nil
 		}
 		if f.i+1 >= len(f.b) {
-			return nil, errFallback
+			return token{}, errFallback
 		}
 		switch f.b[f.i+1] {
 		case '?':
 			if f.i != 0 || !f.declaration() {
-				return nil, errFallback
+				return token{}, errFallback
 			}
 			continue
 		case '!': // comment, CDATA, DOCTYPE
-			return nil, errFallback
+			return token{}, errFallback
 		case '/':
 			f.i += 2
 			name, ok := f.name()
 			if !ok || !f.tagEnd() {
-				return nil, errFallback
+				return token{}, errFallback
 			}
 			return f.closeTag(name)
 		}
 		if f.rootDone {
-			return nil, errFallback
+			return token{}, errFallback
 		}
 		f.i++
 		name, ok := f.name()
 		if !ok {
-			return nil, errFallback
+			return token{}, errFallback
 		}
 		f.skipSpace()
 		if f.i+1 < len(f.b) && f.b[f.i] == '/' && f.b[f.i+1] == '>' {
 			f.i += 2
 			f.open = append(f.open, name)
 			f.pendingEnd = name
-			return name.startToken(), nil
+			return token{kind: startTag, name: name}, nil
 		}
 		if f.i >= len(f.b) || f.b[f.i] != '>' {
-			return nil, errFallback // attributes, or garbage
+			return token{}, errFallback // attributes, or garbage
 		}
 		f.i++
 		f.open = append(f.open, name)
-		return name.startToken(), nil
+		return token{kind: startTag, name: name}, nil
 	}
 }
 
-func (f *fastScanner) closeTag(name vocabToken) (xml.Token, error) {
+func (f *fastScanner) closeTag(name string) (token, error) {
 	n := len(f.open)
-	if n == 0 || f.open[n-1].name != name.name {
-		return nil, errFallback
+	if n == 0 || f.open[n-1] != name {
+		return token{}, errFallback
 	}
 	f.open = f.open[:n-1]
 	f.rootDone = n == 1
-	return name.endToken(), nil
+	return token{kind: endTag, name: name}, nil
 }
 
 // declaration accepts <?xml version="1.0"?> at the very start, with at
@@ -130,18 +129,30 @@ func (f *fastScanner) declaration() bool {
 		return false
 	}
 	end += 2
-	if !plainDecl.Match(f.b[2:end]) {
+	if !plainDeclaration(f.b[2:end]) {
 		return false
 	}
 	f.i = end + 2
 	return true
 }
 
+// plainDeclaration matches plainDecl; the declarations Python, the Sugar
+// shell and this package write are compared as bytes first, since running
+// the regular expression cost more than tokenizing the rest of a call.
+func plainDeclaration(decl []byte) bool {
+	switch string(decl) {
+	case "xml version='1.0'", `xml version="1.0"`, `xml version="1.0" encoding="UTF-8"`,
+		`xml version='1.0' encoding='UTF-8'`, `xml version="1.0" encoding="utf-8"`:
+		return true
+	}
+	return plainDecl.Match(decl)
+}
+
 var plainDecl = regexp.MustCompile(`^xml[ \t\n]+version[ \t\n]*=[ \t\n]*("1\.0"|'1\.0')([ \t\n]+encoding[ \t\n]*=[ \t\n]*("(?i:utf-8)"|'(?i:utf-8)'))?[ \t\n]*$`)
 
-// name reads an ASCII element name; the XML-RPC vocabulary comes with its
-// tokens boxed in advance, so the common tags cost no allocation.
-func (f *fastScanner) name() (vocabToken, bool) {
+// name reads an ASCII element name. The XML-RPC vocabulary comes back as
+// constant strings, so the common tags cost no allocation.
+func (f *fastScanner) name() (string, bool) {
 	start := f.i
 	for f.i < len(f.b) {
 		c := f.b[f.i]
@@ -153,43 +164,60 @@ func (f *fastScanner) name() (vocabToken, bool) {
 		break
 	}
 	if f.i == start {
-		return vocabToken{}, false
+		return "", false
 	}
-	if t, ok := vocabulary[string(f.b[start:f.i])]; ok { // no allocation for the lookup
-		return t, true
-	}
-	return vocabToken{name: string(f.b[start:f.i])}, true
+	return vocabulary(f.b[start:f.i]), true
 }
 
-// vocabToken holds the XML-RPC vocabulary with its start and end tokens
-// boxed once, so returning them allocates nothing.
-type vocabToken struct {
-	name       string
-	start, end xml.Token
-}
-
-var vocabulary = func() map[string]vocabToken {
-	m := map[string]vocabToken{}
-	for _, n := range []string{"value", "string", "param", "params", "member", "name", "struct",
-		"array", "data", "int", "i4", "i8", "boolean", "double", "base64", "dateTime.iso8601",
-		"nil", "methodCall", "methodName", "methodResponse", "fault"} {
-		m[n] = vocabToken{n, xml.StartElement{Name: xml.Name{Local: n}}, xml.EndElement{Name: xml.Name{Local: n}}}
+// vocabulary returns the XML-RPC element name spelt by b as a constant, or
+// a new string for any other name. (A switch on string(b) neither
+// allocates nor hashes.)
+func vocabulary(b []byte) string {
+	switch string(b) {
+	case "value":
+		return "value"
+	case "string":
+		return "string"
+	case "param":
+		return "param"
+	case "params":
+		return "params"
+	case "member":
+		return "member"
+	case "name":
+		return "name"
+	case "struct":
+		return "struct"
+	case "array":
+		return "array"
+	case "data":
+		return "data"
+	case "int":
+		return "int"
+	case "i4":
+		return "i4"
+	case "i8":
+		return "i8"
+	case "boolean":
+		return "boolean"
+	case "double":
+		return "double"
+	case "base64":
+		return "base64"
+	case "dateTime.iso8601":
+		return "dateTime.iso8601"
+	case "nil":
+		return "nil"
+	case "methodCall":
+		return "methodCall"
+	case "methodName":
+		return "methodName"
+	case "methodResponse":
+		return "methodResponse"
+	case "fault":
+		return "fault"
 	}
-	return m
-}()
-
-func (t vocabToken) startToken() xml.Token {
-	if t.start != nil {
-		return t.start
-	}
-	return xml.StartElement{Name: xml.Name{Local: t.name}}
-}
-
-func (t vocabToken) endToken() xml.Token {
-	if t.end != nil {
-		return t.end
-	}
-	return xml.EndElement{Name: xml.Name{Local: t.name}}
+	return string(b)
 }
 
 func (f *fastScanner) skipSpace() {

@@ -13,6 +13,10 @@ func (f *fastScanner) text(seg []byte) ([]byte, bool) {
 	amp := false
 	for i := 0; i < len(seg); {
 		c := seg[i]
+		if plainText[c] {
+			i++
+			continue
+		}
 		switch {
 		case c == '&':
 			amp = true
@@ -77,6 +81,17 @@ func (f *fastScanner) text(seg []byte) ([]byte, bool) {
 	f.scratch = out
 	return out, true
 }
+
+// plainText marks the bytes text passes without a second look: printable
+// ASCII but '&' and ']', tab and newline.
+var plainText = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	t['&'], t[']'] = false, false
+	t['\t'], t['\n'] = true, true
+	return t
+}()
 
 // charRef decodes "#123" or "#x7B".
 func charRef(ent []byte) (rune, bool) {

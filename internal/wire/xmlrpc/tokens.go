@@ -17,6 +17,24 @@ type decodeError struct {
 
 func (e *decodeError) Error() string { return e.msg }
 
+// token is what the tokenizer hands the decoder: a start tag, an end tag
+// or character data. It is a plain value rather than an xml.Token so that
+// handing one over allocates nothing (boxing CharData into xml.Token cost
+// an allocation per text run).
+type token struct {
+	kind tokenKind
+	name string // a tag's local name (what the decoder matches on)
+	text []byte // character data, valid until the next token
+}
+
+type tokenKind uint8
+
+const (
+	startTag tokenKind = iota + 1
+	endTag
+	charData
+)
+
 // tokenizer wraps encoding/xml's RawToken, which checks only the syntax of
 // single tokens, and adds the document-level checks RawToken leaves out:
 // end tags match their start tags, one root element, no text outside it,
@@ -39,49 +57,49 @@ type tokenizer struct {
 // next returns the next start tag, end tag or character data, skipping
 // comments and processing instructions. At the end of a well-formed
 // document it returns io.EOF.
-func (t *tokenizer) next() (xml.Token, error) {
+func (t *tokenizer) next() (token, error) {
 	if t.fast != nil {
 		return t.fast.next()
 	}
 	for {
 		tok, err := t.x.RawToken()
 		if err != nil {
-			return nil, t.readError(err)
+			return token{}, t.readError(err)
 		}
 		first := t.ntok == 0
 		t.ntok++
 		switch tk := tok.(type) {
 		case xml.StartElement:
 			if t.rootDone {
-				return nil, t.syntax("element <%s> after the root element", tk.Name.Local)
+				return token{}, t.syntax("element <%s> after the root element", tk.Name.Local)
 			}
 			t.open = append(t.open, tk.Name)
-			return tok, nil // tok, not tk: re-boxing tk would allocate
+			return token{kind: startTag, name: tk.Name.Local}, nil
 		case xml.EndElement:
 			n := len(t.open)
 			if n == 0 {
-				return nil, t.syntax("end tag </%s> without a start tag", tk.Name.Local)
+				return token{}, t.syntax("end tag </%s> without a start tag", tk.Name.Local)
 			}
 			if top := t.open[n-1]; top != tk.Name {
-				return nil, t.syntax("element <%s> closed by </%s>", qname(top), qname(tk.Name))
+				return token{}, t.syntax("element <%s> closed by </%s>", qname(top), qname(tk.Name))
 			}
 			t.open = t.open[:n-1]
 			t.rootDone = n == 1
-			return tok, nil
+			return token{kind: endTag, name: tk.Name.Local}, nil
 		case xml.CharData:
 			if len(t.open) > 0 {
-				return tok, nil
+				return token{kind: charData, text: tk}, nil
 			}
 			if !isSpace(tk) {
-				return nil, t.syntax("text outside the root element")
+				return token{}, t.syntax("text outside the root element")
 			}
 		case xml.ProcInst:
 			if !first && strings.EqualFold(tk.Target, "xml") {
-				return nil, t.syntax("XML declaration not at the start of the document")
+				return token{}, t.syntax("XML declaration not at the start of the document")
 			}
 		case xml.Directive:
 			word, _, _ := strings.Cut(string(tk), " ")
-			return nil, t.syntax("<!%.20s …> not allowed (no DTDs or entity declarations)", word)
+			return token{}, t.syntax("<!%.20s …> not allowed (no DTDs or entity declarations)", word)
 		}
 	}
 }
