@@ -305,7 +305,14 @@ func TestActivationSignPlainFromRegistration(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"success":"OK"`) {
 		t.Fatalf("register: %d %s", resp.StatusCode, b)
 	}
-	got := actAsk(t, addr, actSN)
+	// The activation module learns the UUID when the id module applies
+	// its registration journal: once registrations pause (a fraction of
+	// a second), long before the laptop's next boot asks for a lease.
+	var got string
+	waitFor(t, "a lease for the registered laptop", func() bool {
+		got = actAsk(t, addr, actSN)
+		return got != "UNKNOWN"
+	})
 	f := strings.Fields(got)
 	if len(f) != 8 || f[0] != "act01:" || f[1] != actSN || f[4] != "sig01:" {
 		t.Fatalf("want a sig01 lease, got %q", got)

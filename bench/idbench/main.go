@@ -143,8 +143,8 @@ func run(duration time.Duration, conns, rounds int, only string) error {
 	loads := []*cpuMeter{
 		{load: loadgen.HTTPLoad{Addr: ref.Addr, Conns: conns, Duration: per,
 			Request: loadgen.HTTPRequest("POST", "/RPC2", sample, "Content-Type: text/xml")}},
-		{load: loadgen.HTTPLoad{Addr: srv.addr, Conns: conns, Duration: per, RequestFunc: registerReq,
-			CheckBody: contains("<string>OK</string>")}},
+		{load: &foldAfter{srv: srv, load: loadgen.HTTPLoad{Addr: srv.addr, Conns: conns, Duration: per, RequestFunc: registerReq,
+			CheckBody: contains("<string>OK</string>")}}},
 		{load: loadgen.HTTPLoad{Addr: ref.Addr, Conns: conns, Duration: per,
 			Request: loadgen.HTTPRequest("GET", "/client/status?uid="+id.UIDOf("x"), nil)}},
 		{load: loadgen.HTTPLoad{Addr: srv.addr, Conns: conns, Duration: per,
@@ -179,6 +179,10 @@ func run(duration time.Duration, conns, rounds int, only string) error {
 	}
 	fmt.Printf("\nprocess CPU per call (server + driver): bare POST %s, register %s, bare GET %s, status %s\n",
 		loads[0].perCall(), loads[1].perCall(), loads[2].perCall(), loads[3].perCall())
+	if f := loads[1].load.(*foldAfter); f.rows > 0 {
+		fmt.Printf("journal fold (after each register round, outside the timed loads): %d registrations applied in %s, %s CPU each\n",
+			f.rows, f.wall.Round(time.Millisecond), f.cpu/time.Duration(f.rows))
+	}
 	clients, err := srv.count(ctx, "id_clients")
 	if err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"strings"
 
 	"aula/internal/config"
 	"aula/internal/core"
@@ -17,6 +19,7 @@ import (
 // provisioning as internal/cli does, the real handler behind server.HTTP.
 type aula struct {
 	addr string
+	app  *core.App
 	db   *store.DB
 	http *server.HTTP
 }
@@ -36,7 +39,7 @@ func startAula(ctx context.Context, dataDir string) (*aula, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &aula{db: db}
+	a := &aula{app: app, db: db}
 	env := &core.Env{App: app, Store: db, Log: quiet, Events: app.Events, DataDir: dataDir}
 	if err := app.Provision(ctx, env); err != nil {
 		db.Close()
@@ -44,6 +47,12 @@ func startAula(ctx context.Context, dataDir string) (*aula, error) {
 	}
 	h, err := server.Handler(app, false)
 	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Started as `aula serve` starts it: the id module folds its
+	// registration journal in the background.
+	if err := app.Start(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -63,6 +72,7 @@ func startAula(ctx context.Context, dataDir string) (*aula, error) {
 
 func (a *aula) stop() {
 	a.http.Shutdown(context.Background())
+	a.app.Stop(context.Background())
 	a.db.Close()
 }
 
@@ -70,4 +80,21 @@ func (a *aula) stop() {
 func (a *aula) count(ctx context.Context, table string) (n int64, err error) {
 	err = a.db.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n)
 	return n, err
+}
+
+// settle has the server apply its registration journal, through the same
+// read a laptop makes: a status lookup settles the journal first.
+func (a *aula) settle() error {
+	resp, err := http.Get("http://" + a.addr + "/client/status?uid=" + strings.Repeat("0", 40))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status lookup to fold the journal: %s", resp.Status)
+	}
+	return nil
 }

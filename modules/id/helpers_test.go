@@ -107,6 +107,14 @@ func boot(dir string, args ...string) (*harness, error) {
 	return h, nil
 }
 
+// settle folds the registration journal, as any read does first.
+func (h *harness) settle() {
+	h.t.Helper()
+	if err := h.mod.recs.settle(h.t.Context()); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 func (h *harness) close() {
 	if h.srv != nil {
 		h.srv.Close()

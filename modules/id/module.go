@@ -39,6 +39,9 @@ type Module struct {
 	set    settings
 	recs   *records
 	events *core.Events
+
+	stopFolder context.CancelFunc // set by Start
+	folderDone chan struct{}
 }
 
 // errNotProvisioned is returned when a method runs before Provision (a
@@ -62,6 +65,7 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	if err != nil {
 		return err
 	}
+	recs.j.onApplied = m.applied
 	set := m.opts.resolve(ctx)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -76,6 +80,58 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	m.log.Debug("registration settings", "server", set.serverName, "jabber", set.jabber,
 		"backup", set.backupUser+"@"+set.backupHost, "api-url", set.apiURL, "extra-config", len(set.extra))
 	return nil
+}
+
+// applied publishes a registration once the journal fold applied it: the
+// removal of each registration it superseded, then its own.
+func (m *Module) applied(ctx context.Context, c Client, superseded []Client) {
+	for _, old := range superseded {
+		m.logger().Info("registration superseded", "uid", old.UID, "serial", old.Serial, "uuid", old.UUID, "by", c.UID)
+		m.publish(ctx, core.TopicClientRemoved, old)
+	}
+	m.publish(ctx, core.TopicClientRegistered, c)
+}
+
+// Start runs the background fold of the registration journal.
+func (m *Module) Start(context.Context) error {
+	recs, _, err := m.state()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	m.mu.Lock()
+	m.stopFolder, m.folderDone = cancel, done
+	m.mu.Unlock()
+	go func() {
+		defer close(done)
+		recs.runFolder(ctx, func(err error) { m.logger().Error("folding the registration journal", "err", err) })
+	}()
+	return nil
+}
+
+// Stop ends the background fold and folds what is left, so a restart
+// finds the records applied (a crash leaves the journal to the next
+// start, which folds it before the first read).
+func (m *Module) Stop(ctx context.Context) error {
+	m.mu.Lock()
+	cancel, done := m.stopFolder, m.folderDone
+	m.stopFolder, m.folderDone = nil, nil
+	m.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	recs, _, err := m.state()
+	if err != nil {
+		return err
+	}
+	return recs.fold(ctx)
 }
 
 // state returns what Provision set.

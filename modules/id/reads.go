@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// The read side of records: lookups on the reader pool.
+// The read side of records: lookups on the reader pool, each after
+// settling the registration journal (journal.go).
 
 type querier interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
@@ -34,6 +35,9 @@ func queryClients(ctx context.Context, q querier, query string, args ...any) ([]
 
 // byUID returns uid's current record.
 func (r *records) byUID(ctx context.Context, uid string) (Client, bool, error) {
+	if err := r.settle(ctx); err != nil {
+		return Client{}, false, err
+	}
 	c, err := scanClient(r.byUIDStmt.QueryRowContext(quick(ctx), uid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Client{}, false, nil
@@ -46,6 +50,9 @@ func (r *records) byUID(ctx context.Context, uid string) (Client, bool, error) {
 
 // find returns current records by serial or (lowercased) uuid, newest first.
 func (r *records) find(ctx context.Context, column, value string) ([]Client, error) {
+	if err := r.settle(ctx); err != nil {
+		return nil, err
+	}
 	where := column + " = ?"
 	switch {
 	case column == "serial" && value != "" && value != PlaceholderSerial:
@@ -67,6 +74,9 @@ func (r *records) find(ctx context.Context, column, value string) ([]Client, err
 
 // list returns every current record, most recently registered first.
 func (r *records) list(ctx context.Context) ([]Client, error) {
+	if err := r.settle(ctx); err != nil {
+		return nil, err
+	}
 	cs, err := queryClients(ctx, r.db.Reader(), "SELECT "+clientCols+" FROM id_clients ORDER BY last_at DESC, uid")
 	if err != nil {
 		return nil, fmt.Errorf("id: listing clients: %w", err)
@@ -77,6 +87,9 @@ func (r *records) list(ctx context.Context) ([]Client, error) {
 // history returns ended registrations with the given uid, serial or uuid
 // (any that is non-empty), newest first.
 func (r *records) history(ctx context.Context, uid, serial, uuid string) ([]HistoryEntry, error) {
+	if err := r.settle(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := r.db.Reader().QueryContext(ctx, r.d.Rebind("SELECT "+clientCols+", ended_at, reason, replaced_by FROM id_history"+
 		" WHERE uid = ? OR (serial = ? AND serial <> '') OR (LOWER(uuid) = ? AND uuid <> '') ORDER BY ended_at DESC, uid"),
 		uid, serial, strings.ToLower(uuid))
@@ -100,6 +113,9 @@ func (r *records) history(ctx context.Context, uid, serial, uuid string) ([]Hist
 // status looks a client up for GET /client/status: by uid, or by machine
 // uuid when byUUID.
 func (r *records) status(ctx context.Context, key string, byUUID bool) (uid string, hasKey, found bool, err error) {
+	if err := r.settle(ctx); err != nil {
+		return "", false, false, err
+	}
 	ck := "uid:" + key
 	if byUUID {
 		ck = "uuid:" + key

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"aula/internal/store"
@@ -56,11 +55,13 @@ type records struct {
 	db *store.DB
 	d  store.Dialect
 
-	byUIDStmt, epochStmt, statusUIDStmt, statusUUIDStmt *sql.Stmt
-	epochs                                              epochCache
-	statuses                                            statusCache
+	byUIDStmt, epochStmt, statusUIDStmt, statusUUIDStmt, journalMaxStmt *sql.Stmt
+	epochs                                                              epochCache
+	statuses                                                            statusCache
+	j                                                                   journal
 
 	qConflicts, qUpsert, qToHistory, qDelete, qBump string
+	qAppend, qJournalRead, qJournalDelete           string
 }
 
 func newRecords(ctx context.Context, db *store.DB) (*records, error) {
@@ -74,9 +75,12 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 	nickname = CASE WHEN excluded.nickname = '' THEN id_clients.nickname ELSE excluded.nickname END,
 	pubkey = excluded.pubkey, last_at = excluded.last_at, last_addr = excluded.last_addr,
 	registrations = id_clients.registrations + 1`),
-		qToHistory: d.Rebind("INSERT INTO id_history (" + clientCols + ", ended_at, reason, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		qDelete:    d.Rebind("DELETE FROM id_clients WHERE uid = ?"),
-		qBump:      d.Rebind("UPDATE id_meta SET value = value + 1 WHERE name = 'epoch'"),
+		qToHistory:     d.Rebind("INSERT INTO id_history (" + clientCols + ", ended_at, reason, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		qDelete:        d.Rebind("DELETE FROM id_clients WHERE uid = ?"),
+		qBump:          d.Rebind("UPDATE id_meta SET value = value + 1 WHERE name = 'epoch'"),
+		qAppend:        d.Rebind(appendQuery(d)),
+		qJournalRead:   d.Rebind("SELECT " + journalCols + " FROM id_journal ORDER BY seq LIMIT ?"),
+		qJournalDelete: d.Rebind("DELETE FROM id_journal WHERE seq <= ?"),
 	}
 	prep := []struct {
 		dst **sql.Stmt
@@ -86,6 +90,7 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 		{&r.epochStmt, "SELECT value FROM id_meta WHERE name = 'epoch'"},
 		{&r.statusUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uid = ?"},
 		{&r.statusUUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uuid_key = ? AND " + uuidIndexed},
+		{&r.journalMaxStmt, "SELECT MAX(seq) FROM id_journal"},
 	}
 	for _, p := range prep {
 		st, err := db.Reader().PrepareContext(ctx, d.Rebind(p.q))
@@ -98,8 +103,18 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 	return r, nil
 }
 
+// appendQuery appends a registration to the journal; PostgreSQL's driver
+// has no LastInsertId, so there the new seq comes back as a row.
+func appendQuery(d store.Dialect) string {
+	q := "INSERT INTO id_journal (uid, uuid, serial, nickname, pubkey, at, addr) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	if d == store.Postgres {
+		q += " RETURNING seq"
+	}
+	return q
+}
+
 func (r *records) close() {
-	for _, st := range []*sql.Stmt{r.byUIDStmt, r.epochStmt, r.statusUIDStmt, r.statusUUIDStmt} {
+	for _, st := range []*sql.Stmt{r.byUIDStmt, r.epochStmt, r.statusUIDStmt, r.statusUUIDStmt, r.journalMaxStmt} {
 		if st != nil {
 			st.Close()
 		}
@@ -122,55 +137,6 @@ func scanClient(s scanner, extra ...any) (Client, error) {
 	return c, err
 }
 
-// register stores c (a new registration or a repeat of c.UID) and moves
-// every other current record of the same machine (same uuid or serial,
-// placeholders excepted) to the history. It returns those it superseded,
-// once the whole change is durable.
-//
-// The common case (a new machine, or a machine registering again with the
-// same key) is one upsert in the shared write transaction. When that
-// breaks the one-record-per-serial/uuid indexes, the write is redone the
-// slow way: find the other records, end them, then upsert.
-func (r *records) register(ctx context.Context, c Client) (superseded []Client, err error) {
-	uuidKey := strings.ToLower(c.UUID)
-	now := fmtTime(c.LastRegistered)
-	// Statements in the shared write transaction must not be interrupted
-	// when this caller goes away: SQLite may then roll back the whole
-	// batch, everyone's writes. ctx still keeps a write that has not
-	// started from running.
-	txCtx := context.WithoutCancel(ctx)
-	upsert := func(tx *sql.Tx) error {
-		st, err := r.db.TxStmt(txCtx, tx, r.qUpsert)
-		if err != nil {
-			return err
-		}
-		_, err = st.ExecContext(txCtx, c.UID, c.UUID, uuidKey, c.Serial, c.Nickname, c.PubKey, now, now, c.LastAddr)
-		return err
-	}
-	defer r.statuses.clear() // also when the write fails: it may have been applied
-	if r.db.Write(ctx, upsert) == nil {
-		return nil, nil
-	}
-	err = r.db.Write(ctx, func(tx *sql.Tx) error {
-		superseded = nil // the function may run twice; start afresh
-		old, err := queryClients(txCtx, tx, r.qConflicts, c.UID, uuidKey, c.Serial)
-		if err != nil {
-			return err
-		}
-		for _, o := range old {
-			if err := r.end(txCtx, tx, o, now, "superseded", c.UID); err != nil {
-				return err
-			}
-		}
-		superseded = old
-		return upsert(tx)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("id: storing registration of %s: %w", c.UID, err)
-	}
-	return superseded, nil
-}
-
 // end moves a current record to the history.
 func (r *records) end(ctx context.Context, tx *sql.Tx, c Client, now, reason, by string) error {
 	_, err := tx.ExecContext(ctx, r.qToHistory, c.UID, c.UUID, c.Serial, c.Nickname, c.PubKey,
@@ -184,6 +150,9 @@ func (r *records) end(ctx context.Context, tx *sql.Tx, c Client, now, reason, by
 
 // remove ends uid's registration; found is false if it had none.
 func (r *records) remove(ctx context.Context, uid string, at time.Time) (c Client, found bool, err error) {
+	if err := r.settle(ctx); err != nil {
+		return Client{}, false, err
+	}
 	txCtx := context.WithoutCancel(ctx)
 	defer r.statuses.clear()
 	err = r.db.Write(ctx, func(tx *sql.Tx) error {

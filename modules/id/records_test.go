@@ -25,8 +25,13 @@ func TestSupersedeBySerial(t *testing.T) {
 	h := newHarness(t, dataDir(t))
 	k1, k2 := newKey(t), newKey(t)
 	h.register("SHF706002A7", "old board", "11111111-2222-3333-4444-555555555555", k1)
+	h.settle()
 	h.events.take()
 	h.register("SHF706002A7", "new board", "66666666-7777-8888-9999-000000000000", k2)
+	if evs := h.events.take(); len(evs) != 0 {
+		t.Errorf("events %v before the journal was folded", evs)
+	}
+	h.settle()
 
 	got := clientEvents(t, h.events.take())
 	want := []string{core.TopicClientRemoved + " " + UIDOf(k1), core.TopicClientRegistered + " " + UIDOf(k2)}
@@ -115,6 +120,7 @@ func TestRemoveAndEvents(t *testing.T) {
 	h := newHarness(t, dataDir(t))
 	k := newKey(t)
 	h.register("SHF706002A7", "nena", machineUUID, k)
+	h.settle()
 	evs := h.events.take()
 	if len(evs) != 1 {
 		t.Fatalf("events %v", evs)

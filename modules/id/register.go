@@ -112,8 +112,7 @@ func (m *Module) registerClientMethod() core.Method {
 	return meth
 }
 
-// register validates, stores durably, publishes events and builds the
-// reply. sugar is the XML-RPC form: the key is required and the ids are
+// register validates, stores durably and builds the reply. sugar is the XML-RPC form: the key is required and the ids are
 // not echoed.
 func (m *Module) register(ctx context.Context, in ClientArgs, sugar bool) (RegisterReply, error) {
 	recs, set, err := m.state()
@@ -128,15 +127,11 @@ func (m *Module) register(ctx context.Context, in ClientArgs, sugar bool) (Regis
 	if call := core.CallFrom(ctx); call != nil && call.Caller.Addr.IsValid() {
 		c.LastAddr = call.Caller.Addr.Addr().String()
 	}
-	superseded, err := recs.register(ctx, c)
-	if err != nil {
+	// Durable once appended to the journal; its events are published
+	// when the journal is folded (journal.go).
+	if err := recs.appendRegistration(ctx, c); err != nil {
 		return RegisterReply{}, err
 	}
-	for _, old := range superseded {
-		m.logger().Info("registration superseded", "uid", old.UID, "serial", old.Serial, "uuid", old.UUID, "by", c.UID)
-		m.publish(ctx, core.TopicClientRemoved, old)
-	}
-	m.publish(ctx, core.TopicClientRegistered, c)
 	epoch, err := recs.epoch(ctx)
 	if err != nil {
 		return RegisterReply{}, err

@@ -1,0 +1,135 @@
+package id
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"aula/internal/core"
+)
+
+func journalRows(t *testing.T, h *harness) int {
+	t.Helper()
+	var n int
+	if err := h.db.Reader().QueryRow("SELECT COUNT(*) FROM id_journal").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A registration is only appended; the first read applies the journal in
+// order, with the same outcome (records, history, events) as applying
+// each registration at once.
+func TestJournalAppliedInOrderOnRead(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	ka, kb := newKey(t), newKey(t)
+	a, b := UIDOf(ka), UIDOf(kb)
+	h.register("SHF706002A7", "a", "11111111-2222-3333-4444-555555555555", ka)
+	h.register("SHF706002A7", "b", "66666666-7777-8888-9999-000000000000", kb) // supersedes a
+	h.register("SHF706002A7", "a", "11111111-2222-3333-4444-555555555555", ka) // and a takes it back
+	if n := journalRows(t, h); n != 3 {
+		t.Fatalf("journal holds %d rows before any read, want 3", n)
+	}
+	if _, s := h.get("/client/status?uid=" + b); s["registered"] != false {
+		t.Errorf("status of b: %v", s)
+	}
+	if n := journalRows(t, h); n != 0 {
+		t.Errorf("journal holds %d rows after a read, want 0", n)
+	}
+	want := []string{
+		core.TopicClientRegistered + " " + a,
+		core.TopicClientRemoved + " " + a, core.TopicClientRegistered + " " + b,
+		core.TopicClientRemoved + " " + b, core.TopicClientRegistered + " " + a,
+	}
+	got := clientEvents(t, h.events.take())
+	if len(got) != len(want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("events %v, want %v", got, want)
+		}
+	}
+	var show ShowReply
+	if err := h.admin("id.show", map[string]any{"id": "SHF706002A7"}, &show); err != nil {
+		t.Fatal(err)
+	}
+	if len(show.Clients) != 1 || show.Clients[0].UID != a || show.Clients[0].Registrations != 1 || len(show.History) != 2 {
+		t.Errorf("show %+v", show)
+	}
+}
+
+// Another process on the same data directory (an admin command while the
+// server runs) sees registrations this one appended, and this one sees
+// what the other did with them.
+func TestJournalSharedBetweenProcesses(t *testing.T) {
+	dir := dataDir(t)
+	server := newHarness(t, dir)
+	k := newKey(t)
+	server.register("SHF706002A7", "nena", machineUUID, k)
+
+	admin := newHarness(t, dir)
+	c, ok, err := admin.mod.ClientBySerial(t.Context(), "SHF706002A7")
+	if err != nil || !ok || c.UID != UIDOf(k) {
+		t.Fatalf("the other process does not see the registration: %+v %v %v", c, ok, err)
+	}
+	var rm RemoveReply
+	if err := admin.admin("id.remove", map[string]any{"id": UIDOf(k)}, &rm); err != nil {
+		t.Fatal(err)
+	}
+	if _, s := server.get("/client/status?uid=" + UIDOf(k)); s["registered"] != false {
+		t.Errorf("the server still reports a client removed by the other process: %v", s)
+	}
+}
+
+// While the server runs, the journal is folded in the background once
+// registrations pause, without any read, and Stop folds what is left.
+func TestJournalFoldedInBackgroundAndAtStop(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	if err := h.mod.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	k := newKey(t)
+	h.register("SHF706002A7", "nena", machineUUID, k)
+	deadline := time.Now().Add(10 * time.Second)
+	for journalRows(t, h) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the background fold did not run")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if evs := h.events.take(); len(evs) != 1 || evs[0].Topic != core.TopicClientRegistered {
+		t.Errorf("events %v", evs)
+	}
+
+	h.register("SHF706002B8", "otro", "66666666-7777-8888-9999-000000000000", newKey(t))
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := h.mod.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := journalRows(t, h); n != 0 {
+		t.Errorf("journal holds %d rows after Stop", n)
+	}
+}
+
+// A crash leaves acknowledged registrations in the journal; the next
+// start applies them before its first read.
+func TestJournalAppliedAfterCrash(t *testing.T) {
+	dir := dataDir(t)
+	h := newHarness(t, dir)
+	k := newKey(t)
+	for range 3 {
+		h.register("SHF706002A7", "nena", machineUUID, k)
+	}
+	if n := journalRows(t, h); n != 3 {
+		t.Fatalf("journal holds %d rows, want 3", n)
+	}
+	h.close() // no Stop: as after kill -9
+
+	h = newHarness(t, dir)
+	c, ok, err := h.mod.ClientByUID(t.Context(), UIDOf(k))
+	if err != nil || !ok || c.Registrations != 3 {
+		t.Fatalf("after restart: %+v %v %v", c, ok, err)
+	}
+}
