@@ -39,6 +39,13 @@ func (d *decoder) invalid(format string, args ...any) error {
 // skipSpace returns the next start or end tag inside parent, allowing only
 // white space before it.
 func (d *decoder) skipSpace(parent string) (token, error) {
+	if d.fast != nil {
+		tok, err := d.fast.nextTag()
+		if err == nil && tok.kind == charData {
+			return token{}, errFallback // text where a tag belongs
+		}
+		return tok, err
+	}
 	for {
 		tok, err := d.next()
 		if err != nil {

@@ -108,6 +108,19 @@ func (f *fastScanner) next() (token, error) {
 	}
 }
 
+// nextTag is next where only white space may come before the next tag (the
+// decoder's skipSpace): it steps over the white space itself instead of
+// handing it out as text to be looked at and dropped. Other text, and a
+// carriage return, are left to next.
+func (f *fastScanner) nextTag() (token, error) {
+	if f.pendingEnd == "" && len(f.open) > 0 {
+		for f.i < len(f.b) && (f.b[f.i] == ' ' || f.b[f.i] == '\n' || f.b[f.i] == '\t') {
+			f.i++
+		}
+	}
+	return f.next()
+}
+
 func (f *fastScanner) closeTag(name string) (token, error) {
 	n := len(f.open)
 	if n == 0 || f.open[n-1] != name {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"aula/internal/core"
 	"aula/internal/wire"
@@ -29,8 +28,6 @@ type Handler struct {
 	Debug   bool
 	MaxBody int64
 }
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -158,9 +155,8 @@ func (h *Handler) fault(e *core.Error, c *core.Call) (int, string) {
 }
 
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, c *core.Call, out any, err error) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bufPool.Put(buf)
+	bp := getBuffer() // the reply is appended here and written from here, copied nowhere else
+	defer putBuffer(bp)
 	if err != nil {
 		e := xmlrpcError(err)
 		// Bcfg2: authentication and ACL failures are HTTP errors, not faults.
@@ -170,13 +166,14 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, c *core.Call, ou
 			return
 		}
 		code, msg := h.fault(e, c)
-		EncodeFault(buf, code, msg)
-	} else if encErr := EncodeResponse(buf, out); encErr != nil {
-		buf.Reset()
+		*bp = AppendFault(*bp, code, msg)
+	} else if b, encErr := AppendResponse(*bp, out); encErr != nil {
 		h.App.Log.Error("cannot encode reply", "id", c.ID, "method", c.Method, "err", encErr)
-		EncodeFault(buf, InternalError, "cannot encode reply: "+encErr.Error())
+		*bp = AppendFault(*bp, InternalError, "cannot encode reply: "+encErr.Error())
+	} else {
+		*bp = b
 	}
-	writeXML(w, r, buf.Bytes())
+	writeXML(w, r, *bp)
 }
 
 // xmlrpcError turns a codec *Fault into the core kind with the same meaning.
@@ -193,7 +190,8 @@ func xmlrpcError(err error) *core.Error {
 
 func writeXML(w http.ResponseWriter, r *http.Request, body []byte) {
 	hd := w.Header()
-	hd.Set("Content-Type", "text/xml")
+	// What Header.Set does, less canonicalizing keys that already are.
+	hd["Content-Type"] = []string{"text/xml"}
 	if len(body) > gzipThreshold && acceptsGzip(r) {
 		var z bytes.Buffer
 		zw := gzip.NewWriter(&z)
@@ -202,7 +200,7 @@ func writeXML(w http.ResponseWriter, r *http.Request, body []byte) {
 		body = z.Bytes()
 		hd.Set("Content-Encoding", "gzip")
 	}
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	hd["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
 }
