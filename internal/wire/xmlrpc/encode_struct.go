@@ -17,6 +17,34 @@ type field struct {
 	tagged    bool
 	omitEmpty bool
 	omitZero  bool
+	shape     fieldShape
+}
+
+// fieldShape singles out the fields replies are mostly made of, strings
+// and pointers to strings declared in the struct itself, which
+// appendStruct writes without going through appendReflect. (Promoted
+// fields take the general path; TestStructFastFieldsMatchGeneral compares
+// the two.)
+type fieldShape uint8
+
+const (
+	generalField fieldShape = iota
+	stringField
+	stringPtrField
+)
+
+func shapeOf(t reflect.Type, index []int) fieldShape {
+	if len(index) != 1 {
+		return generalField
+	}
+	ft := t.Field(index[0]).Type
+	switch {
+	case ft.Kind() == reflect.String:
+		return stringField
+	case ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.String:
+		return stringPtrField
+	}
+	return generalField
 }
 
 type structInfo struct {
@@ -47,6 +75,13 @@ func appendStruct(b []byte, v reflect.Value, depth int) ([]byte, error) {
 	b = append(b, "<value><struct>"...)
 	for i := range si.fields {
 		f := &si.fields[i]
+		if f.shape != generalField {
+			var err error
+			if b, err = appendStringField(b, v.Field(f.index[0]), f); err != nil {
+				return b, fmt.Errorf("member %q: %w", f.name, err)
+			}
+			continue
+		}
 		fv, ok := fieldByIndex(v, f.index)
 		if !ok || f.omitEmpty && isEmptyValue(fv) || f.omitZero && fv.IsZero() {
 			continue
@@ -59,6 +94,32 @@ func appendStruct(b []byte, v reflect.Value, depth int) ([]byte, error) {
 		b = append(b, "</member>"...)
 	}
 	return append(b, "</struct></value>"...), nil
+}
+
+// appendStringField writes a string or *string member as appendReflect
+// would, leaving it out as omitempty and omitzero say (for both shapes
+// "empty" and "zero" are the same: "" or nil).
+func appendStringField(b []byte, fv reflect.Value, f *field) ([]byte, error) {
+	if f.shape == stringPtrField {
+		if fv.IsNil() {
+			if f.omitEmpty || f.omitZero {
+				return b, nil
+			}
+			b = append(b, f.open...)
+			return append(b, "<value><nil/></value></member>"...), nil
+		}
+		fv = fv.Elem()
+	}
+	s := fv.String()
+	if s == "" && f.shape == stringField && (f.omitEmpty || f.omitZero) {
+		return b, nil
+	}
+	b = append(b, f.open...)
+	b, err := appendString(b, s)
+	if err != nil {
+		return b, err
+	}
+	return append(b, "</member>"...), nil
 }
 
 // fieldByIndex is v.FieldByIndex that reports false instead of panicking
@@ -111,6 +172,7 @@ func buildStructInfo(t reflect.Type) *structInfo {
 			si.err = fmt.Errorf("%s: member name %q: %w", t, f.name, err)
 		}
 		f.open = append(open, "</name>"...)
+		f.shape = shapeOf(t, f.index)
 		si.fields = append(si.fields, f)
 	}
 	return si

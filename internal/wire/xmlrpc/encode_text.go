@@ -8,8 +8,9 @@ import (
 	"unicode/utf8"
 )
 
-// textSafe marks the ASCII bytes that go into character data unchanged.
-var textSafe = func() (t [utf8.RuneSelf]bool) {
+// textSafe marks the ASCII bytes that go into character data unchanged
+// (indexed by any byte, so the scan needs no range check first).
+var textSafe = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = true
 	}
@@ -25,12 +26,14 @@ var textSafe = func() (t [utf8.RuneSelf]bool) {
 func appendText(b []byte, s string) ([]byte, error) {
 	last := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && textSafe[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if textSafe[c] {
-				i++
-				continue
-			}
 			var esc string
 			switch c {
 			case '&':

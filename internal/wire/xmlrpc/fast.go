@@ -78,11 +78,7 @@ func (f *fastScanner) next() (token, error) {
 			return token{}, errFallback
 		case '/':
 			f.i += 2
-			name, ok := f.name()
-			if !ok || !f.tagEnd() {
-				return token{}, errFallback
-			}
-			return f.closeTag(name)
+			return f.endTag()
 		}
 		if f.rootDone {
 			return token{}, errFallback
@@ -119,6 +115,28 @@ func (f *fastScanner) nextTag() (token, error) {
 		}
 	}
 	return f.next()
+}
+
+// endTag reads the rest of an end tag, which must close the innermost
+// open element: its name is compared in place rather than read and looked
+// up. A longer name (the next byte a name byte) does not match.
+func (f *fastScanner) endTag() (token, error) {
+	n := len(f.open)
+	if n == 0 {
+		return token{}, errFallback
+	}
+	top := f.open[n-1]
+	rest := f.b[f.i:]
+	if len(rest) <= len(top) || string(rest[:len(top)]) != top || nameBytes[rest[len(top)]]&nameByte != 0 {
+		return token{}, errFallback
+	}
+	f.i += len(top)
+	if !f.tagEnd() {
+		return token{}, errFallback
+	}
+	f.open = f.open[:n-1]
+	f.rootDone = n == 1
+	return token{kind: endTag, name: top}, nil
 }
 
 func (f *fastScanner) closeTag(name string) (token, error) {
@@ -167,20 +185,34 @@ var plainDecl = regexp.MustCompile(`^xml[ \t\n]+version[ \t\n]*=[ \t\n]*("1\.0"|
 // constant strings, so the common tags cost no allocation.
 func (f *fastScanner) name() (string, bool) {
 	start := f.i
-	for f.i < len(f.b) {
-		c := f.b[f.i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' ||
-			f.i > start && ('0' <= c && c <= '9' || c == '-' || c == '.') {
-			f.i++
-			continue
-		}
-		break
-	}
-	if f.i == start {
+	if f.i >= len(f.b) || nameBytes[f.b[f.i]]&nameStart == 0 {
 		return "", false
+	}
+	f.i++
+	for f.i < len(f.b) && nameBytes[f.b[f.i]]&nameByte != 0 {
+		f.i++
 	}
 	return vocabulary(f.b[start:f.i]), true
 }
+
+// nameBytes classifies bytes for the ASCII names the fast path reads:
+// letters and '_' may start one; those, digits, '-' and '.' continue it.
+var nameBytes = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_':
+			t[c] = nameStart | nameByte
+		case '0' <= c && c <= '9' || c == '-' || c == '.':
+			t[c] = nameByte
+		}
+	}
+	return t
+}()
+
+const (
+	nameStart = 1 << iota
+	nameByte
+)
 
 // vocabulary returns the XML-RPC element name spelt by b as a constant, or
 // a new string for any other name. (A switch on string(b) neither
