@@ -25,7 +25,7 @@ var textSafe = func() (t [256]bool) {
 // characters other than tab/newline/return, U+FFFE and U+FFFF.
 func appendText(b []byte, s string) ([]byte, error) {
 	last := 0
-	for i := 0; i < len(s); {
+	for i := markupRun(s); i < len(s); {
 		for i < len(s) && textSafe[s[i]] {
 			i++
 		}

@@ -11,7 +11,7 @@ import (
 // characters XML forbids and any other entity decline.
 func (f *fastScanner) text(seg []byte) ([]byte, bool) {
 	amp := false
-	for i := 0; i < len(seg); {
+	for i := textRun(seg); i < len(seg); {
 		c := seg[i]
 		if plainText[c] {
 			i++
