@@ -136,14 +136,13 @@ func (d *decoder) settle(err error) *decodeError {
 
 // root reads up to the root element and requires it to be <want>.
 func (d *decoder) root(want string) error {
-	tok, err := d.next()
-	if err != nil {
+	if err := d.next(); err != nil {
 		return err
 	}
-	if tok.kind == startTag && tok.name == want {
+	if d.tok.kind == startTag && d.tok.name == want {
 		return nil
-	} else if tok.kind == startTag {
-		return d.invalid("root element <%s>, want <%s>", tok.name, want)
+	} else if d.tok.kind == startTag {
+		return d.invalid("root element <%s>, want <%s>", d.tok.name, want)
 	}
 	return d.invalid("no root element, want <%s>", want)
 }
@@ -163,14 +162,13 @@ func (d *decoder) call() (string, []any, error) {
 	if !ValidMethodName(name) {
 		return "", nil, d.invalid("method name %s: want A-Z a-z 0-9 _ . : / only", quoteShort([]byte(name)))
 	}
-	tok, err := d.skipSpace("methodCall")
-	if err != nil {
+	if err := d.skipSpace("methodCall"); err != nil {
 		return "", nil, err
 	}
 	var params []any
-	if tok.kind == startTag {
-		if tok.name != "params" {
-			return "", nil, d.invalid("<%s> in <methodCall>, want <params>", tok.name)
+	if d.tok.kind == startTag {
+		if d.tok.name != "params" {
+			return "", nil, d.invalid("<%s> in <methodCall>, want <params>", d.tok.name)
 		}
 		if params, err = d.params(); err != nil {
 			return "", nil, err
@@ -189,18 +187,17 @@ func (d *decoder) params() ([]any, error) {
 	d.args = d.args[:0]
 	defer func() { clear(d.args) }() // the pool must not keep values alive
 	for {
-		tok, err := d.skipSpace("params")
-		if err != nil {
+		if err := d.skipSpace("params"); err != nil {
 			return nil, err
 		}
-		if tok.kind != startTag {
+		if d.tok.kind != startTag {
 			if len(d.args) == 0 {
 				return nil, nil
 			}
 			return append([]any(nil), d.args...), nil
 		}
-		if tok.name != "param" {
-			return nil, d.invalid("<%s> in <params>, want <param>", tok.name)
+		if d.tok.name != "param" {
+			return nil, d.invalid("<%s> in <params>, want <param>", d.tok.name)
 		}
 		if err := d.expect("param", "value"); err != nil {
 			return nil, err
@@ -222,16 +219,15 @@ func (d *decoder) response() (any, error) {
 	if err := d.root("methodResponse"); err != nil {
 		return nil, err
 	}
-	tok, err := d.skipSpace("methodResponse")
-	if err != nil {
+	if err := d.skipSpace("methodResponse"); err != nil {
 		return nil, err
 	}
-	if tok.kind != startTag {
+	if d.tok.kind != startTag {
 		return nil, d.invalid("empty <methodResponse>, want <params> or <fault>")
 	}
 	var result any
 	var fault *Fault
-	switch tok.name {
+	switch d.tok.name {
 	case "params":
 		params, err := d.params()
 		if err != nil {
@@ -256,7 +252,7 @@ func (d *decoder) response() (any, error) {
 			return nil, err
 		}
 	default:
-		return nil, d.invalid("<%s> in <methodResponse>, want <params> or <fault>", tok.name)
+		return nil, d.invalid("<%s> in <methodResponse>, want <params> or <fault>", d.tok.name)
 	}
 	if err := d.end("methodResponse"); err != nil {
 		return nil, err

@@ -16,9 +16,10 @@ type decoder struct {
 	args  []any  // scratch for a message's params
 }
 
-// dropBigScratch lets go of scratch space a huge message grew, rather than
-// keeping it in the pool.
+// dropBigScratch lets go of the last token and of scratch space a huge
+// message grew, rather than keeping them in the pool.
 func (d *decoder) dropBigScratch() {
+	d.tok = token{}
 	if cap(d.text) > 64<<10 {
 		d.text = nil
 	}
@@ -36,54 +37,51 @@ func (d *decoder) invalid(format string, args ...any) error {
 	return &decodeError{InvalidRequest, fmt.Sprintf("invalid %s: line %d, column %d: ", d.what, line, col) + fmt.Sprintf(format, args...)}
 }
 
-// skipSpace returns the next start or end tag inside parent, allowing only
-// white space before it.
-func (d *decoder) skipSpace(parent string) (token, error) {
+// skipSpace reads the next start or end tag inside parent into d.tok,
+// allowing only white space before it.
+func (d *decoder) skipSpace(parent string) error {
 	if d.fast != nil {
-		tok, err := d.fast.nextTag()
-		if err == nil && tok.kind == charData {
-			return token{}, errFallback // text where a tag belongs
+		err := d.fast.nextTag()
+		if err == nil && d.tok.kind == charData {
+			return errFallback // text where a tag belongs
 		}
-		return tok, err
+		return err
 	}
 	for {
-		tok, err := d.next()
-		if err != nil {
-			return token{}, err
+		if err := d.next(); err != nil {
+			return err
 		}
-		if tok.kind == charData {
-			if !isSpace(tok.text) {
-				return token{}, d.invalid("unexpected text %s in <%s>", quoteShort(tok.text), parent)
+		if d.tok.kind == charData {
+			if !isSpace(d.tok.text) {
+				return d.invalid("unexpected text %s in <%s>", quoteShort(d.tok.text), parent)
 			}
 			continue
 		}
-		return tok, nil
+		return nil
 	}
 }
 
 // expect requires the next child of parent to be a <want> start tag.
 func (d *decoder) expect(parent, want string) error {
-	tok, err := d.skipSpace(parent)
-	if err != nil {
+	if err := d.skipSpace(parent); err != nil {
 		return err
 	}
-	if tok.kind == startTag {
-		if tok.name == want {
+	if d.tok.kind == startTag {
+		if d.tok.name == want {
 			return nil
 		}
-		return d.invalid("<%s> in <%s>, want <%s>", tok.name, parent, want)
+		return d.invalid("<%s> in <%s>, want <%s>", d.tok.name, parent, want)
 	}
 	return d.invalid("<%s> ends without <%s>", parent, want)
 }
 
 // end requires parent to close next, after nothing but white space.
 func (d *decoder) end(parent string) error {
-	tok, err := d.skipSpace(parent)
-	if err != nil {
+	if err := d.skipSpace(parent); err != nil {
 		return err
 	}
-	if tok.kind == startTag {
-		return d.invalid("unexpected <%s> in <%s>", tok.name, parent)
+	if d.tok.kind == startTag {
+		return d.invalid("unexpected <%s> in <%s>", d.tok.name, parent)
 	}
 	return nil
 }
@@ -93,17 +91,16 @@ func (d *decoder) end(parent string) error {
 func (d *decoder) leafText(elem string) ([]byte, error) {
 	d.text = d.text[:0]
 	for {
-		tok, err := d.next()
-		if err != nil {
+		if err := d.next(); err != nil {
 			return nil, err
 		}
-		switch tok.kind {
+		switch d.tok.kind {
 		case charData:
-			d.text = append(d.text, tok.text...)
+			d.text = append(d.text, d.tok.text...)
 		case endTag:
 			return d.text, nil
 		case startTag:
-			return nil, d.invalid("element <%s> inside <%s>", tok.name, elem)
+			return nil, d.invalid("element <%s> inside <%s>", d.tok.name, elem)
 		}
 	}
 }
@@ -112,20 +109,19 @@ func (d *decoder) leafText(elem string) ([]byte, error) {
 func (d *decoder) value() (any, error) {
 	d.text = d.text[:0]
 	for {
-		tok, err := d.next()
-		if err != nil {
+		if err := d.next(); err != nil {
 			return nil, err
 		}
-		switch tok.kind {
+		switch d.tok.kind {
 		case charData:
-			d.text = append(d.text, tok.text...)
+			d.text = append(d.text, d.tok.text...)
 		case endTag:
 			return string(d.text), nil // untyped: a string, white space and all
 		case startTag:
 			if !isSpace(d.text) {
-				return nil, d.invalid("text %s before <%s> in <value>", quoteShort(d.text), tok.name)
+				return nil, d.invalid("text %s before <%s> in <value>", quoteShort(d.text), d.tok.name)
 			}
-			v, err := d.typed(tok.name)
+			v, err := d.typed(d.tok.name)
 			if err != nil {
 				return nil, err
 			}
@@ -192,16 +188,15 @@ func (d *decoder) structValue() (any, error) {
 	}
 	m := make(map[string]any)
 	for {
-		tok, err := d.skipSpace("struct")
-		if err != nil {
+		if err := d.skipSpace("struct"); err != nil {
 			return nil, err
 		}
-		if tok.kind != startTag {
+		if d.tok.kind != startTag {
 			d.depth--
 			return m, nil
 		}
-		if tok.name != "member" {
-			return nil, d.invalid("<%s> in <struct>, want <member>", tok.name)
+		if d.tok.name != "member" {
+			return nil, d.invalid("<%s> in <struct>, want <member>", d.tok.name)
 		}
 		if err := d.expect("member", "name"); err != nil {
 			return nil, err
@@ -234,15 +229,14 @@ func (d *decoder) arrayValue() (any, error) {
 	}
 	a := make([]any, 0)
 	for {
-		tok, err := d.skipSpace("data")
-		if err != nil {
+		if err := d.skipSpace("data"); err != nil {
 			return nil, err
 		}
-		if tok.kind != startTag {
+		if d.tok.kind != startTag {
 			break
 		}
-		if tok.name != "value" {
-			return nil, d.invalid("<%s> in <data>, want <value>", tok.name)
+		if d.tok.name != "value" {
+			return nil, d.invalid("<%s> in <data>, want <value>", d.tok.name)
 		}
 		v, err := d.value()
 		if err != nil {

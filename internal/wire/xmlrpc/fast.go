@@ -20,8 +20,9 @@ import (
 // errFallback means "not sure: use the encoding/xml path".
 var errFallback = errors.New("xmlrpc: fast path declined")
 
-// fastScanner yields tokens from a complete document in memory.
+// fastScanner reads tokens from a complete document in memory into *tok.
 type fastScanner struct {
+	tok        *token
 	b          []byte
 	i          int
 	open       []string
@@ -34,7 +35,7 @@ func (f *fastScanner) reset(b []byte) {
 	f.b, f.i, f.open, f.rootDone, f.pendingEnd = b, 0, f.open[:0], false, ""
 }
 
-func (f *fastScanner) next() (token, error) {
+func (f *fastScanner) next() error {
 	if f.pendingEnd != "" {
 		name := f.pendingEnd
 		f.pendingEnd = ""
@@ -43,9 +44,9 @@ func (f *fastScanner) next() (token, error) {
 	for {
 		if f.i >= len(f.b) {
 			if f.rootDone {
-				return token{}, io.EOF
+				return io.EOF
 			}
-			return token{}, errFallback
+			return errFallback
 		}
 		if f.b[f.i] != '<' {
 			seg := f.b[f.i:]
@@ -55,52 +56,55 @@ func (f *fastScanner) next() (token, error) {
 			f.i += len(seg)
 			if len(f.open) == 0 {
 				if !isSpace(seg) {
-					return token{}, errFallback
+					return errFallback
 				}
 				continue
 			}
 			txt, ok := f.text(seg)
 			if !ok {
-				return token{}, errFallback
+				return errFallback
 			}
-			return token{kind: charData, text: txt}, nil
+			*f.tok = token{kind: charData, text: txt}
+			return nil
 		}
 		if f.i+1 >= len(f.b) {
-			return token{}, errFallback
+			return errFallback
 		}
 		switch f.b[f.i+1] {
 		case '?':
 			if f.i != 0 || !f.declaration() {
-				return token{}, errFallback
+				return errFallback
 			}
 			continue
 		case '!': // comment, CDATA, DOCTYPE
-			return token{}, errFallback
+			return errFallback
 		case '/':
 			f.i += 2
 			return f.endTag()
 		}
 		if f.rootDone {
-			return token{}, errFallback
+			return errFallback
 		}
 		f.i++
 		name, ok := f.name()
 		if !ok {
-			return token{}, errFallback
+			return errFallback
 		}
 		f.skipSpace()
 		if f.i+1 < len(f.b) && f.b[f.i] == '/' && f.b[f.i+1] == '>' {
 			f.i += 2
 			f.open = append(f.open, name)
 			f.pendingEnd = name
-			return token{kind: startTag, name: name}, nil
+			*f.tok = token{kind: startTag, name: name}
+			return nil
 		}
 		if f.i >= len(f.b) || f.b[f.i] != '>' {
-			return token{}, errFallback // attributes, or garbage
+			return errFallback // attributes, or garbage
 		}
 		f.i++
 		f.open = append(f.open, name)
-		return token{kind: startTag, name: name}, nil
+		*f.tok = token{kind: startTag, name: name}
+		return nil
 	}
 }
 
@@ -108,7 +112,7 @@ func (f *fastScanner) next() (token, error) {
 // decoder's skipSpace): it steps over the white space itself instead of
 // handing it out as text to be looked at and dropped. Other text, and a
 // carriage return, are left to next.
-func (f *fastScanner) nextTag() (token, error) {
+func (f *fastScanner) nextTag() error {
 	if f.pendingEnd == "" && len(f.open) > 0 {
 		for f.i < len(f.b) && (f.b[f.i] == ' ' || f.b[f.i] == '\n' || f.b[f.i] == '\t') {
 			f.i++
@@ -120,33 +124,35 @@ func (f *fastScanner) nextTag() (token, error) {
 // endTag reads the rest of an end tag, which must close the innermost
 // open element: its name is compared in place rather than read and looked
 // up. A longer name (the next byte a name byte) does not match.
-func (f *fastScanner) endTag() (token, error) {
+func (f *fastScanner) endTag() error {
 	n := len(f.open)
 	if n == 0 {
-		return token{}, errFallback
+		return errFallback
 	}
 	top := f.open[n-1]
 	rest := f.b[f.i:]
 	if len(rest) <= len(top) || string(rest[:len(top)]) != top || nameBytes[rest[len(top)]]&nameByte != 0 {
-		return token{}, errFallback
+		return errFallback
 	}
 	f.i += len(top)
 	if !f.tagEnd() {
-		return token{}, errFallback
+		return errFallback
 	}
 	f.open = f.open[:n-1]
 	f.rootDone = n == 1
-	return token{kind: endTag, name: top}, nil
+	*f.tok = token{kind: endTag, name: top}
+	return nil
 }
 
-func (f *fastScanner) closeTag(name string) (token, error) {
+func (f *fastScanner) closeTag(name string) error {
 	n := len(f.open)
 	if n == 0 || f.open[n-1] != name {
-		return token{}, errFallback
+		return errFallback
 	}
 	f.open = f.open[:n-1]
 	f.rootDone = n == 1
-	return token{kind: endTag, name: name}, nil
+	*f.tok = token{kind: endTag, name: name}
+	return nil
 }
 
 // declaration accepts <?xml version="1.0"?> at the very start, with at

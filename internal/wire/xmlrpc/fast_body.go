@@ -51,6 +51,7 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 func fastDecoder(body []byte, what string) *decoder {
 	d := decoders.Get().(*decoder)
 	d.fs.reset(body)
+	d.fs.tok = &d.tok
 	d.fast = &d.fs
 	d.what, d.depth = what, 0
 	return d

@@ -20,7 +20,8 @@ func (e *decodeError) Error() string { return e.msg }
 // token is what the tokenizer hands the decoder: a start tag, an end tag
 // or character data. It is a plain value rather than an xml.Token so that
 // handing one over allocates nothing (boxing CharData into xml.Token cost
-// an allocation per text run).
+// an allocation per text run), and it stays in the tokenizer (tok) rather
+// than being returned through every layer of the decoder.
 type token struct {
 	kind tokenKind
 	name string // a tag's local name (what the decoder matches on)
@@ -42,64 +43,68 @@ const (
 // all "not well-formed" (or encoding) errors; what the tokens mean is the
 // decoder's business.
 type tokenizer struct {
+	tok      token // the current token
 	x        *xml.Decoder
 	cs       charsets
 	open     []xml.Name
 	ntok     int
 	rootDone bool
 	limit    int64
-	// fast, when set, replaces encoding/xml (see fast.go); fs is its
-	// pooled storage.
+	// fast, when set, replaces encoding/xml (see fast.go) and reads into
+	// tok too; fs is its pooled storage.
 	fast *fastScanner
 	fs   fastScanner
 }
 
-// next returns the next start tag, end tag or character data, skipping
-// comments and processing instructions. At the end of a well-formed
-// document it returns io.EOF.
-func (t *tokenizer) next() (token, error) {
+// next reads the next start tag, end tag or character data into t.tok,
+// skipping comments and processing instructions. At the end of a
+// well-formed document it returns io.EOF.
+func (t *tokenizer) next() error {
 	if t.fast != nil {
 		return t.fast.next()
 	}
 	for {
 		tok, err := t.x.RawToken()
 		if err != nil {
-			return token{}, t.readError(err)
+			return t.readError(err)
 		}
 		first := t.ntok == 0
 		t.ntok++
 		switch tk := tok.(type) {
 		case xml.StartElement:
 			if t.rootDone {
-				return token{}, t.syntax("element <%s> after the root element", tk.Name.Local)
+				return t.syntax("element <%s> after the root element", tk.Name.Local)
 			}
 			t.open = append(t.open, tk.Name)
-			return token{kind: startTag, name: tk.Name.Local}, nil
+			t.tok = token{kind: startTag, name: tk.Name.Local}
+			return nil
 		case xml.EndElement:
 			n := len(t.open)
 			if n == 0 {
-				return token{}, t.syntax("end tag </%s> without a start tag", tk.Name.Local)
+				return t.syntax("end tag </%s> without a start tag", tk.Name.Local)
 			}
 			if top := t.open[n-1]; top != tk.Name {
-				return token{}, t.syntax("element <%s> closed by </%s>", qname(top), qname(tk.Name))
+				return t.syntax("element <%s> closed by </%s>", qname(top), qname(tk.Name))
 			}
 			t.open = t.open[:n-1]
 			t.rootDone = n == 1
-			return token{kind: endTag, name: tk.Name.Local}, nil
+			t.tok = token{kind: endTag, name: tk.Name.Local}
+			return nil
 		case xml.CharData:
 			if len(t.open) > 0 {
-				return token{kind: charData, text: tk}, nil
+				t.tok = token{kind: charData, text: tk}
+				return nil
 			}
 			if !isSpace(tk) {
-				return token{}, t.syntax("text outside the root element")
+				return t.syntax("text outside the root element")
 			}
 		case xml.ProcInst:
 			if !first && strings.EqualFold(tk.Target, "xml") {
-				return token{}, t.syntax("XML declaration not at the start of the document")
+				return t.syntax("XML declaration not at the start of the document")
 			}
 		case xml.Directive:
 			word, _, _ := strings.Cut(string(tk), " ")
-			return token{}, t.syntax("<!%.20s …> not allowed (no DTDs or entity declarations)", word)
+			return t.syntax("<!%.20s …> not allowed (no DTDs or entity declarations)", word)
 		}
 	}
 }
@@ -108,7 +113,7 @@ func (t *tokenizer) next() (token, error) {
 // well-formedness error, or nil.
 func (t *tokenizer) drain() error {
 	for {
-		if _, err := t.next(); err != nil {
+		if err := t.next(); err != nil {
 			if err == io.EOF {
 				return nil
 			}
