@@ -69,6 +69,15 @@ func (a *App) dispatch(ctx context.Context, c *Call) (out any, err error) {
 	return m.Handler(ctx, c.Args, c.Named)
 }
 
+// clockBase anchors monotonic.
+var clockBase = time.Now()
+
+// monotonic is a reading of the monotonic clock. Durations between two
+// readings are what time.Since would give, but taking one costs a single
+// clock read where time.Now takes two (wall and monotonic), which showed
+// in profiles of a whole call.
+func monotonic() time.Duration { return time.Since(clockBase) }
+
 // Handle runs a call through the chain and returns the handler's result or
 // an *Error. Internal errors are always logged in full.
 func (a *App) Handle(ctx context.Context, c *Call) (any, error) {
@@ -76,14 +85,14 @@ func (a *App) Handle(ctx context.Context, c *Call) (any, error) {
 		c.ID = NewID()
 	}
 	c.method = a.methods[c.Method]
-	start := time.Now()
+	start := monotonic()
 	out, err := a.run(withCall(ctx, c), c)
 	if err != nil {
 		e := AsError(err)
 		if e.Kind == KindInternal {
 			a.Log.Error("call failed", "id", c.ID, "method", c.Method, "transport", c.Transport,
 				"caller", c.Caller.Identity, "addr", c.Caller.Addr.String(), "err", e.Error(),
-				"stack", string(e.Stack), "took", time.Since(start))
+				"stack", string(e.Stack), "took", monotonic()-start)
 		} else if a.Log.Enabled(ctx, slog.LevelDebug) {
 			a.Log.Debug("call refused", "id", c.ID, "method", c.Method, "kind", e.Kind.String(), "err", e.Msg)
 		}

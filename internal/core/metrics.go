@@ -7,7 +7,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // metrics counts calls per method and kind, for /metrics.
@@ -41,9 +40,9 @@ func (m *metrics) stats(name string) *methodStats {
 }
 
 func (m *metrics) link(ctx context.Context, c *Call, next Next) (any, error) {
-	start := time.Now()
+	start := monotonic()
 	out, err := next(ctx, c)
-	took := time.Since(start)
+	took := monotonic() - start
 	meth := c.method
 	if meth == nil || meth.stats == nil {
 		name := "(unknown)" // never let callers grow the map with junk names
