@@ -19,7 +19,9 @@ func NewCall(r *http.Request, transport string, debug bool) *core.Call {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		c.Caller.Addr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	}
-	c.Creds.Authorization = r.Header.Get("Authorization")
+	if v := r.Header["Authorization"]; len(v) > 0 { // Header.Get, less canonicalizing a canonical key
+		c.Creds.Authorization = v[0]
+	}
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
 		c.Creds.PeerCerts = r.TLS.PeerCertificates
 	}

@@ -38,7 +38,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := wire.NewCall(r, "xmlrpc", h.Debug)
 	c.ID = core.NewID()
 	body := io.Reader(r.Body)
-	switch enc := strings.ToLower(r.Header.Get("Content-Encoding")); enc {
+	switch enc := strings.ToLower(headerValue(r.Header, "Content-Encoding")); enc {
 	case "", "identity":
 	case "gzip":
 		zr, err := gzip.NewReader(r.Body)
@@ -218,4 +218,13 @@ func acceptsGzip(r *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+// headerValue is h.Get(key) for a key already in canonical form, without
+// canonicalizing it again on every request.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
