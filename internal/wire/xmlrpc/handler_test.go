@@ -80,6 +80,13 @@ func TestHandlerReplies(t *testing.T) {
 	check("register", serve("POST", sugarRegisterCall), 200, register,
 		"Content-Type", "text/xml", "Content-Length", "1130")
 
+	// The two header values share an array; adding to one leaves the other.
+	rec := serve("POST", sugarRegisterCall)
+	rec.Header().Add("Content-Type", "x")
+	if got := rec.Header().Values("Content-Length"); len(got) != 1 || got[0] != "1130" {
+		t.Errorf("Content-Length after adding a Content-Type: %q", got)
+	}
+
 	fault := func(code, msg string) string {
 		return "<?xml version=\"1.0\"?>\n<methodResponse><fault><value><struct><member><name>faultCode</name><value><int>" + code +
 			"</int></value></member><member><name>faultString</name><value><string>" + msg +
