@@ -51,10 +51,16 @@ type foldAfter struct {
 	load      loadgen.Runner
 	rows      int64
 	wall, cpu time.Duration
+	// commits and writes by the store during the register loads.
+	commits, writes uint64
 }
 
 func (f *foldAfter) Run() (loadgen.Result, error) {
+	before := f.srv.db.Stats()
 	r, err := f.load.Run()
+	after := f.srv.db.Stats()
+	f.commits += after.Commits - before.Commits
+	f.writes += after.Writes - before.Writes
 	if err != nil {
 		return r, err
 	}
@@ -62,12 +68,12 @@ func (f *foldAfter) Run() (loadgen.Result, error) {
 	if err != nil {
 		return r, err
 	}
-	start, before := time.Now(), processCPU()
+	start, cpu := time.Now(), processCPU()
 	if err := f.srv.settle(); err != nil {
 		return r, err
 	}
 	f.wall += time.Since(start)
-	f.cpu += processCPU() - before
+	f.cpu += processCPU() - cpu
 	f.rows += n
 	return r, nil
 }

@@ -229,6 +229,10 @@ func run(duration time.Duration, conns, rounds int, only string) error {
 	}
 	fmt.Printf("\nprocess CPU per call (server + driver): bare POST %s, register %s, bare GET %s, status %s\n",
 		loads[0].perCall(), loads[1].perCall(), loads[2].perCall(), loads[3].perCall())
+	if fold.commits > 0 {
+		fmt.Printf("store during the register loads: %d writes in %d commits (%.1f per commit and fsync)\n",
+			fold.writes, fold.commits, float64(fold.writes)/float64(fold.commits))
+	}
 	if fold.rows > 0 {
 		fmt.Printf("journal fold (after each register round, outside the timed loads): %d registrations applied in %s, %s CPU each\n",
 			fold.rows, fold.wall.Round(time.Millisecond), fold.cpu/time.Duration(fold.rows))

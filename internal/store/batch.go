@@ -15,13 +15,15 @@ type Stats struct {
 	Commits uint64 // transactions committed (one fsync each)
 	Writes  uint64 // write functions committed; Writes/Commits is the mean batch size
 	Aborts  uint64 // batches whose transaction a failing write aborted (others re-run)
+	Waits   uint64 // waits for more writes before a commit (Options.CommitDelay)
 }
 
-type writerStats struct{ commits, writes, aborts atomic.Uint64 }
+type writerStats struct{ commits, writes, aborts, waits atomic.Uint64 }
 
 // Stats returns the writer's counters.
 func (db *DB) Stats() Stats {
-	return Stats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load(), Aborts: db.stats.aborts.Load()}
+	return Stats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load(), Aborts: db.stats.aborts.Load(),
+		Waits: db.stats.waits.Load()}
 }
 
 // runWriter is the only user of the writer connection. It takes the first
@@ -79,12 +81,43 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 				if r.claim() {
 					return r
 				}
+				continue
 			default:
+			}
+			wait := db.commitDelay(taken, start)
+			if wait <= 0 {
 				return nil
+			}
+			db.stats.waits.Add(1)
+			db.delay.Reset(wait)
+			select {
+			case r := <-db.queue:
+				db.delay.Stop()
+				db.gathered, db.fruitless = true, 0
+				taken++
+				if r.claim() {
+					return r
+				}
+			case <-db.delay.C:
+				db.delayed = true
+				db.fruitless++
+				if db.gathered {
+					db.fruitless = 0
+				}
+				if db.fruitless >= fruitlessWaits {
+					// Nobody came, again and again: the writers are all
+					// in the batch (a closed loop), so stop waiting for
+					// a while.
+					db.delayOff, db.fruitless = delayProbeEvery, 0
+				}
 			}
 		}
 	}
 
+	db.delayed, db.gathered = false, false
+	if db.delayOff > 0 {
+		db.delayOff--
+	}
 	first := next()
 	if first == nil {
 		return carry
@@ -138,10 +171,33 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 	}
 	db.stats.commits.Add(1)
 	db.stats.writes.Add(uint64(len(ok)))
+	db.lastBatch = len(ok)
 	for _, r := range ok {
 		r.done <- nil
 	}
 	return nil
+}
+
+// After fruitlessWaits waits in a row in which no write arrived, the next
+// delayProbeEvery batches commit without waiting, then waiting is tried
+// again.
+const (
+	fruitlessWaits  = 3
+	delayProbeEvery = 64
+)
+
+// commitDelay is how much longer the writer may wait for more writes
+// before committing a batch that has taken so far: none unless the
+// previous batch showed concurrent writers, never past CommitDelay from
+// the batch's start, and not again in this batch after a wait ran out.
+// Waiting pays when writers arrive one by one (requests being parsed on
+// other cores); it is switched off for a while when waits bring nobody,
+// as when every writer is already in the batch waiting for its commit.
+func (db *DB) commitDelay(taken int, start time.Time) time.Duration {
+	if db.opts.CommitDelay <= 0 || db.lastBatch < 2 || db.delayed || db.delayOff > 0 || taken >= db.opts.MaxBatch {
+		return 0
+	}
+	return db.opts.CommitDelay - time.Since(start)
 }
 
 // carefulFor is how long the writer keeps savepoints on after a write

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -220,4 +221,67 @@ func TestBatchAbortedTransactionRerunsOthers(t *testing.T) {
 	if db.Stats().Aborts != 1 || g.runs.Load() != 2 {
 		t.Errorf("aborts = %d, first write ran %d times; want 1 abort and a re-run", db.Stats().Aborts, g.runs.Load())
 	}
+}
+
+// With a commit delay, writers that arrive one after another share a
+// commit; writers that are all waiting in the batch already (a closed
+// loop) soon stop the writer from waiting for nobody.
+func TestCommitDelay(t *testing.T) {
+	ctx := context.Background()
+	t.Run("gathers", func(t *testing.T) {
+		db := openTest(t, Options{CommitDelay: 200 * time.Millisecond})
+		db.lastBatch = 2 // as if writers had been concurrent
+		done := make(chan error, 5)
+		for i := range 5 {
+			go func() { done <- db.Write(ctx, insert(100+i)) }()
+			time.Sleep(5 * time.Millisecond) // one by one, well within the delay
+		}
+		before := db.Stats()
+		for range 5 {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st := db.Stats(); st.Commits-before.Commits > 2 {
+			t.Errorf("5 writers arriving 5 ms apart took %d commits; the 200 ms delay should gather them", st.Commits-before.Commits)
+		}
+	})
+	t.Run("closed loop", func(t *testing.T) {
+		db := openTest(t, Options{CommitDelay: 20 * time.Millisecond})
+		before := db.Stats()
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 100 {
+					if err := db.Write(ctx, insert(1000+w*1000+i)); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		st := db.Stats()
+		commits, waits := st.Commits-before.Commits, st.Waits-before.Waits
+		if waits*5 > commits {
+			t.Errorf("%d waits for %d commits: the writer kept waiting for writers that were all in the batch", waits, commits)
+		}
+		var n int
+		if err := db.Reader().QueryRow("SELECT count(*) FROM items WHERE id >= 1000").Scan(&n); err != nil || n != 800 {
+			t.Fatalf("rows %d, %v; want 800", n, err)
+		}
+	})
+	t.Run("lone writer", func(t *testing.T) {
+		db := openTest(t, Options{CommitDelay: time.Hour})
+		for i := range 3 {
+			if err := db.Write(ctx, insert(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st := db.Stats(); st.Waits != 0 {
+			t.Errorf("a lone writer waited %d times", st.Waits)
+		}
+	})
 }

@@ -37,7 +37,18 @@ type Options struct {
 	// Writes before it commits (default 10ms). A batch never waits for
 	// writes that are not already queued.
 	MaxBatchTime time.Duration
+	// CommitDelay is how long the writer may wait for more writes before
+	// committing a batch when the previous batch showed concurrent
+	// writers (default 250µs; negative: commit as soon as the queue is
+	// empty). Under load, writers arrive a few at a time as their
+	// requests are parsed; waiting a little gathers several times as many
+	// per commit and fsync, which costs less CPU per write. A lone writer
+	// never waits.
+	CommitDelay time.Duration
 }
+
+// DefaultCommitDelay is Options.CommitDelay's default.
+const DefaultCommitDelay = 250 * time.Microsecond
 
 // DefaultFile is the database file name used when Options.File is empty.
 const DefaultFile = "aula.db"
@@ -57,6 +68,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.NoGroupCommit {
 		o.MaxBatch = 1
+	}
+	if o.CommitDelay == 0 {
+		o.CommitDelay = DefaultCommitDelay
+	}
+	if o.NoGroupCommit || o.CommitDelay < 0 {
+		o.CommitDelay = 0
 	}
 	if o.MaxBatchTime <= 0 {
 		o.MaxBatchTime = 10 * time.Millisecond
@@ -81,8 +98,16 @@ type DB struct {
 	// carefulUntil is when the writer may go back to running write
 	// functions without savepoints (only the writer goroutine uses it).
 	carefulUntil time.Time
-	stats        writerStats
-	stmts        stmtCache
+	// lastBatch, delay and delayed serve the commit delay (batch.go);
+	// only the writer goroutine uses them.
+	lastBatch int
+	delay     *time.Timer
+	delayed   bool // a wait in this batch ran out
+	gathered  bool // a wait in this batch brought a write
+	delayOff  int  // batches left to commit without waiting
+	fruitless int  // waits in a row that brought no write
+	stats     writerStats
+	stmts     stmtCache
 
 	onceMu    sync.Mutex // serialises Once within the process; flock does it across processes
 	closeOnce sync.Once
@@ -111,7 +136,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err := precreate(path); err != nil {
 		return nil, err
 	}
-	db := &DB{dir: dir, path: path, opts: opts, dialect: SQLite,
+	db := &DB{dir: dir, path: path, opts: opts, dialect: SQLite, delay: stoppedTimer(),
 		queue: make(chan *writeReq, opts.MaxBatch), quit: make(chan struct{}), writerDone: make(chan struct{})}
 	if err := db.openConns(ctx); err != nil {
 		db.closeConns()
@@ -123,6 +148,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+func stoppedTimer() *time.Timer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return t
 }
 
 // prepareDir creates dir if missing, then insists it is private and writable.
