@@ -39,7 +39,7 @@ type Options struct {
 	MaxBatchTime time.Duration
 	// CommitDelay is how long the writer may wait for more writes before
 	// committing a batch when the previous batch showed concurrent
-	// writers (default 250µs; negative: commit as soon as the queue is
+	// writers (default 500µs; negative: commit as soon as the queue is
 	// empty). Under load, writers arrive a few at a time as their
 	// requests are parsed; waiting a little gathers several times as many
 	// per commit and fsync, which costs less CPU per write. A lone writer
@@ -48,7 +48,7 @@ type Options struct {
 }
 
 // DefaultCommitDelay is Options.CommitDelay's default.
-const DefaultCommitDelay = 250 * time.Microsecond
+const DefaultCommitDelay = 500 * time.Microsecond
 
 // DefaultFile is the database file name used when Options.File is empty.
 const DefaultFile = "aula.db"
