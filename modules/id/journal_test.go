@@ -91,15 +91,21 @@ func TestJournalFoldedInBackgroundAndAtStop(t *testing.T) {
 	}
 	k := newKey(t)
 	h.register("SHF706002A7", "nena", machineUUID, k)
+	// The fold publishes its events once its transaction is durable.
 	deadline := time.Now().Add(10 * time.Second)
-	for journalRows(t, h) != 0 {
+	var evs []core.Event
+	for len(evs) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the background fold did not run")
 		}
 		time.Sleep(20 * time.Millisecond)
+		evs = h.events.take()
 	}
-	if evs := h.events.take(); len(evs) != 1 || evs[0].Topic != core.TopicClientRegistered {
+	if len(evs) != 1 || evs[0].Topic != core.TopicClientRegistered {
 		t.Errorf("events %v", evs)
+	}
+	if n := journalRows(t, h); n != 0 {
+		t.Errorf("journal holds %d rows after the background fold", n)
 	}
 
 	h.register("SHF706002B8", "otro", "66666666-7777-8888-9999-000000000000", newKey(t))
