@@ -39,6 +39,8 @@ type Module struct {
 	set    settings
 	recs   *records
 	events *core.Events
+	// templates holds the XML-RPC register reply of the current stamp.
+	templates templates
 
 	stopFolder context.CancelFunc // set by Start
 	folderDone chan struct{}
@@ -73,6 +75,7 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 		m.recs.close()
 	}
 	m.env, m.recs, m.set, m.events = env, recs, set, env.Events
+	m.templates.cur.Store(nil) // the settings may have changed
 	m.log = env.Log
 	if m.log == nil {
 		m.log = slog.Default()

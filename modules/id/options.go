@@ -190,6 +190,14 @@ func (s *settings) backupURL(uid string) string {
 	return s.backupUser + "@" + s.backupHost + ":" + backupPath(uid)
 }
 
+// successReply is the reply to a registration of uid with a key, under
+// stamp.
+func (s *settings) successReply(uid, stamp string) RegisterReply {
+	jabber, url, path := s.jabber, s.backupURL(uid), backupPath(uid)
+	return RegisterReply{Success: "OK", JabberServer: &jabber, BackupURL: &url, BackupPath: &path,
+		Stamp: stamp, Config: s.configDict(uid, url)}
+}
+
 // configDict is the `config` struct of a register reply: sugar-client
 // options. Admin extras come first so aula's own keys always win (they
 // are also refused at load).

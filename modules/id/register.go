@@ -41,6 +41,8 @@ type RegisterReply struct {
 	BackupPath   *string           `json:"backuppath,omitempty"`
 	Stamp        string            `json:"stamp,omitempty"`
 	Config       map[string]string `json:"config,omitempty"`
+
+	tmpl *replyTemplate // XML-RPC bytes for this stamp (reply_template.go); nil: none
 }
 
 func failed(msg string) RegisterReply { return RegisterReply{Success: "ERR", Error: msg} }
@@ -136,13 +138,18 @@ func (m *Module) register(ctx context.Context, in ClientArgs, sugar bool) (Regis
 	if err != nil {
 		return RegisterReply{}, err
 	}
-	jabber, url, path := set.jabber, "", ""
+	st := stamp(epoch, set)
+	var reply RegisterReply
 	if c.PubKey != "" {
-		url, path = set.backupURL(c.UID), backupPath(c.UID)
+		reply = set.successReply(c.UID, st)
+	} else { // REST form without a key: no backup
+		jabber, url, path := set.jabber, "", ""
+		reply = RegisterReply{Success: "OK", JabberServer: &jabber, BackupURL: &url, BackupPath: &path,
+			Stamp: st, Config: set.configDict(c.UID, url)}
 	}
-	reply := RegisterReply{Success: "OK", JabberServer: &jabber, BackupURL: &url, BackupPath: &path,
-		Stamp: stamp(epoch, set), Config: set.configDict(c.UID, url)}
-	if !sugar {
+	if sugar {
+		reply.tmpl = m.templates.get(st, &set)
+	} else {
 		reply.UUID, reply.UID = c.UID, c.UID
 	}
 	return reply, nil
