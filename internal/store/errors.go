@@ -86,6 +86,11 @@ func IsReadOnly(err error) bool { return KindOf(err) == KindReadOnly }
 // IsCorrupt reports whether err means the database file is damaged.
 func IsCorrupt(err error) bool { return KindOf(err) == KindCorrupt }
 
+// IsConstraint reports whether err is a constraint violation (a UNIQUE
+// index, NOT NULL, ...). SQLite undoes only the failing statement; the
+// transaction goes on.
+func IsConstraint(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT }
+
 // IsNotPrivate reports whether err means the data directory is not private.
 func IsNotPrivate(err error) bool { return KindOf(err) == KindNotPrivate }
 

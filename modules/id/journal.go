@@ -242,6 +242,24 @@ func (r *records) readJournal(ctx context.Context, tx *sql.Tx) ([]journalEntry, 
 // inserted or, for a repeat of the same uid, updated and counted.
 func (r *records) apply(ctx context.Context, tx *sql.Tx, e journalEntry) (superseded []Client, err error) {
 	uuidKey := strings.ToLower(e.c.UUID)
+	upsert := func() error {
+		st, err := r.db.TxStmt(ctx, tx, r.qUpsert)
+		if err != nil {
+			return err
+		}
+		_, err = st.ExecContext(ctx, e.c.UID, e.c.UUID, uuidKey, e.c.Serial, e.c.Nickname, e.c.PubKey, e.at, e.at, e.c.LastAddr)
+		return err
+	}
+	// Nearly every registration supersedes nothing: try the upsert, which
+	// the serial and uuid indexes refuse when it would. SQLite then undoes
+	// only that statement. (PostgreSQL would abort the transaction, so
+	// there the other records are always looked for first.)
+	if r.d == store.SQLite {
+		err := upsert()
+		if err == nil || !store.IsConstraint(err) {
+			return nil, err
+		}
+	}
 	conflicts, err := r.db.TxStmt(ctx, tx, r.qConflicts)
 	if err != nil {
 		return nil, err
@@ -267,12 +285,7 @@ func (r *records) apply(ctx context.Context, tx *sql.Tx, e journalEntry) (supers
 			return nil, err
 		}
 	}
-	upsert, err := r.db.TxStmt(ctx, tx, r.qUpsert)
-	if err != nil {
-		return nil, err
-	}
-	_, err = upsert.ExecContext(ctx, e.c.UID, e.c.UUID, uuidKey, e.c.Serial, e.c.Nickname, e.c.PubKey, e.at, e.at, e.c.LastAddr)
-	return superseded, err
+	return superseded, upsert()
 }
 
 // runFolder folds in the background while the server runs: when
