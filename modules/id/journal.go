@@ -70,6 +70,8 @@ type journal struct {
 	// uuid. The events of a registration are published from here, so
 	// subscribers see them in the order the records changed.
 	onApplied func(ctx context.Context, c Client, superseded []Client)
+	// onBad is told of a journal row that cannot be decoded.
+	onBad func(seq int64, rec string, err error)
 }
 
 func raise(v *atomic.Int64, to int64) {
@@ -81,11 +83,9 @@ func raise(v *atomic.Int64, to int64) {
 	}
 }
 
-const journalCols = "seq, uid, uuid, serial, nickname, pubkey, at, addr"
-
 // appendRegistration stores c durably in the journal.
 func (r *records) appendRegistration(ctx context.Context, c Client) error {
-	at := fmtTime(c.LastRegistered)
+	rec := encodeJournal(c, fmtTime(c.LastRegistered))
 	// Statements in the shared write transaction must not be interrupted
 	// when this caller goes away: SQLite may then roll back the whole
 	// batch, everyone's writes. ctx still keeps a write that has not
@@ -98,9 +98,9 @@ func (r *records) appendRegistration(ctx context.Context, c Client) error {
 			return err
 		}
 		if r.d == store.Postgres {
-			return st.QueryRowContext(txCtx, c.UID, c.UUID, c.Serial, c.Nickname, c.PubKey, at, c.LastAddr).Scan(&seq)
+			return st.QueryRowContext(txCtx, rec).Scan(&seq)
 		}
-		res, err := st.ExecContext(txCtx, c.UID, c.UUID, c.Serial, c.Nickname, c.PubKey, at, c.LastAddr)
+		res, err := st.ExecContext(txCtx, rec)
 		if err != nil {
 			return err
 		}
@@ -176,6 +176,7 @@ type journalEntry struct {
 	seq int64
 	c   Client
 	at  string
+	bad bool // undecodable: deleted without being applied
 }
 
 // foldChunk applies up to foldChunk journal rows, oldest first, in one
@@ -191,6 +192,9 @@ func (r *records) foldChunk(ctx context.Context) (n int, last int64, err error) 
 			return err
 		}
 		for _, e := range entries {
+			if e.bad {
+				continue
+			}
 			old, err := r.apply(txCtx, tx, e)
 			if err != nil {
 				return err
@@ -227,10 +231,19 @@ func (r *records) readJournal(ctx context.Context, tx *sql.Tx) ([]journalEntry, 
 	var out []journalEntry
 	for rows.Next() {
 		var e journalEntry
-		if err := rows.Scan(&e.seq, &e.c.UID, &e.c.UUID, &e.c.Serial, &e.c.Nickname, &e.c.PubKey, &e.at, &e.c.LastAddr); err != nil {
+		var rec string
+		if err := rows.Scan(&e.seq, &rec); err != nil {
 			return nil, err
 		}
-		e.c.LastRegistered = parseTime(e.at)
+		if e.c, e.at, err = decodeJournal(rec); err != nil {
+			// Only damage makes such a row; it cannot be applied, and
+			// keeping it would stop every later registration from being
+			// applied. Say what it held and go on.
+			if r.j.onBad != nil {
+				r.j.onBad(e.seq, rec, err)
+			}
+			e.bad = true
+		}
 		out = append(out, e)
 	}
 	return out, rows.Err()

@@ -2,6 +2,7 @@ package id
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -137,5 +138,41 @@ func TestJournalAppliedAfterCrash(t *testing.T) {
 	c, ok, err := h.mod.ClientByUID(t.Context(), UIDOf(k))
 	if err != nil || !ok || c.Registrations != 3 {
 		t.Fatalf("after restart: %+v %v %v", c, ok, err)
+	}
+}
+
+func TestJournalRecordRoundTrip(t *testing.T) {
+	c := Client{UID: UIDOf("k"), UUID: machineUUID, Serial: "SHF706002A7", Nickname: "Ñandú ∑ x", PubKey: "AAAAC3Nz", LastAddr: "2001:db8::1"}
+	at := fmtTime(time.Date(2026, 11, 22, 8, 0, 0, 123456000, time.UTC))
+	got, gotAt, err := decodeJournal(encodeJournal(c, at))
+	c.LastRegistered = parseTime(at)
+	if err != nil || got != c || gotAt != at {
+		t.Fatalf("round trip: %+v %q %v, want %+v %q", got, gotAt, err, c, at)
+	}
+	for _, bad := range []string{"", "a\nb", "1\n2\n3\n4\n5\n6\n7\n8"} {
+		if _, _, err := decodeJournal(bad); err == nil {
+			t.Errorf("decodeJournal(%q) accepted", bad)
+		}
+	}
+}
+
+// A damaged journal row is dropped with an error in the log; the rows
+// after it are still applied.
+func TestJournalSkipsDamagedRow(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	h.register("SHF706002A7", "a", machineUUID, newKey(t))
+	if err := h.db.Write(t.Context(), func(tx *sql.Tx) error {
+		_, err := tx.Exec("INSERT INTO id_journal (rec) VALUES ('garbage')")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	k := newKey(t)
+	h.register("SHF706002B8", "b", "66666666-7777-8888-9999-000000000000", k)
+	if c, ok, err := h.mod.ClientByUID(t.Context(), UIDOf(k)); err != nil || !ok {
+		t.Fatalf("the registration after a damaged row: %+v %v %v", c, ok, err)
+	}
+	if n := journalRows(t, h); n != 0 {
+		t.Errorf("journal holds %d rows", n)
 	}
 }

@@ -68,6 +68,9 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 		return err
 	}
 	recs.j.onApplied = m.applied
+	recs.j.onBad = func(seq int64, rec string, err error) {
+		m.logger().Error("registration journal row cannot be applied; dropped", "seq", seq, "record", rec, "err", err)
+	}
 	set := m.opts.resolve(ctx)
 	m.mu.Lock()
 	defer m.mu.Unlock()

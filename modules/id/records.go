@@ -79,7 +79,7 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 		qDelete:        d.Rebind("DELETE FROM id_clients WHERE uid = ?"),
 		qBump:          d.Rebind("UPDATE id_meta SET value = value + 1 WHERE name = 'epoch'"),
 		qAppend:        d.Rebind(appendQuery(d)),
-		qJournalRead:   d.Rebind("SELECT " + journalCols + " FROM id_journal ORDER BY seq LIMIT ?"),
+		qJournalRead:   d.Rebind("SELECT seq, rec FROM id_journal ORDER BY seq LIMIT ?"),
 		qJournalDelete: d.Rebind("DELETE FROM id_journal WHERE seq <= ?"),
 	}
 	prep := []struct {
@@ -106,7 +106,7 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 // appendQuery appends a registration to the journal; PostgreSQL's driver
 // has no LastInsertId, so there the new seq comes back as a row.
 func appendQuery(d store.Dialect) string {
-	q := "INSERT INTO id_journal (uid, uuid, serial, nickname, pubkey, at, addr) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	q := "INSERT INTO id_journal (rec) VALUES (?)"
 	if d == store.Postgres {
 		q += " RETURNING seq"
 	}

@@ -5,11 +5,6 @@
 -- applies many registrations per transaction.
 CREATE TABLE id_journal (
 	seq INTEGER PRIMARY KEY AUTOINCREMENT, -- arrival order; never reused
-	uid TEXT NOT NULL,
-	uuid TEXT NOT NULL,
-	serial TEXT NOT NULL,
-	nickname TEXT NOT NULL,
-	pubkey TEXT NOT NULL,
-	at TEXT NOT NULL,            -- registration time, the id_clients time form
-	addr TEXT NOT NULL           -- peer address
+	rec TEXT NOT NULL             -- the registration: uid, uuid, serial, nickname, pubkey,
+	                              -- time, peer address, one per line (journal_record.go)
 );
