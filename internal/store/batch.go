@@ -16,14 +16,17 @@ type Stats struct {
 	Writes  uint64 // write functions committed; Writes/Commits is the mean batch size
 	Aborts  uint64 // batches whose transaction a failing write aborted (others re-run)
 	Waits   uint64 // waits for more writes before a commit (Options.CommitDelay)
+	// FullDelays counts batches that waited out the whole CommitDelay,
+	// writes still arriving.
+	FullDelays uint64
 }
 
-type writerStats struct{ commits, writes, aborts, waits atomic.Uint64 }
+type writerStats struct{ commits, writes, aborts, waits, fullDelays atomic.Uint64 }
 
 // Stats returns the writer's counters.
 func (db *DB) Stats() Stats {
 	return Stats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load(), Aborts: db.stats.aborts.Load(),
-		Waits: db.stats.waits.Load()}
+		Waits: db.stats.waits.Load(), FullDelays: db.stats.fullDelays.Load()}
 }
 
 // runWriter is the only user of the writer connection. It takes the first
@@ -84,7 +87,7 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 				continue
 			default:
 			}
-			wait := db.commitDelay(taken, start)
+			wait, full := db.commitDelay(taken, start)
 			if wait <= 0 {
 				return nil
 			}
@@ -100,6 +103,9 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 				}
 			case <-db.delay.C:
 				db.delayed = true
+				if full {
+					db.stats.fullDelays.Add(1)
+				}
 				db.fruitless++
 				if db.gathered {
 					db.fruitless = 0
@@ -186,18 +192,27 @@ const (
 	delayProbeEvery = 64
 )
 
-// commitDelay is how much longer the writer may wait for more writes
-// before committing a batch that has taken so far: none unless the
-// previous batch showed concurrent writers, never past CommitDelay from
-// the batch's start, and not again in this batch after a wait ran out.
+// commitDelay is how long the writer may wait now for one more write
+// before committing a batch that has taken so far, and whether that wait
+// reaches the end of the batch's CommitDelay. No wait unless the previous
+// batch showed concurrent writers, never past CommitDelay from the
+// batch's start, never longer than a quarter of it for one write, and not
+// again in this batch once a wait ran out.
+//
 // Waiting pays when writers arrive one by one (requests being parsed on
-// other cores); it is switched off for a while when waits bring nobody,
-// as when every writer is already in the batch waiting for its commit.
-func (db *DB) commitDelay(taken int, start time.Time) time.Duration {
+// other cores). When every writer is already in the batch waiting for its
+// commit (a closed loop), nobody comes: the quarter bounds what that
+// costs, and waits that bring nobody batch after batch switch waiting off
+// for a while.
+func (db *DB) commitDelay(taken int, start time.Time) (wait time.Duration, full bool) {
 	if db.opts.CommitDelay <= 0 || db.lastBatch < 2 || db.delayed || db.delayOff > 0 || taken >= db.opts.MaxBatch {
-		return 0
+		return 0, false
 	}
-	return db.opts.CommitDelay - time.Since(start)
+	left, gap := db.opts.CommitDelay-time.Since(start), db.opts.CommitDelay/4
+	if left <= gap {
+		return left, true
+	}
+	return gap, false
 }
 
 // carefulFor is how long the writer keeps savepoints on after a write
