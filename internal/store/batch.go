@@ -64,6 +64,7 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 	bg := context.Background()
 	start := time.Now()
 	taken := 0
+	delayed, gathered := false, false // a wait in this batch ran out; brought a write
 	next := func() *writeReq {
 		for {
 			if len(carry) > 0 {
@@ -87,40 +88,23 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 				continue
 			default:
 			}
-			wait, full := db.commitDelay(taken, start)
+			wait, full := db.commitDelay(taken, start, delayed)
 			if wait <= 0 {
 				return nil
 			}
-			db.stats.waits.Add(1)
-			db.delay.Reset(wait)
-			select {
-			case r := <-db.queue:
-				db.delay.Stop()
-				db.gathered, db.fruitless = true, 0
-				taken++
-				if r.claim() {
-					return r
-				}
-			case <-db.delay.C:
-				db.delayed = true
-				if full {
-					db.stats.fullDelays.Add(1)
-				}
-				db.fruitless++
-				if db.gathered {
-					db.fruitless = 0
-				}
-				if db.fruitless >= fruitlessWaits {
-					// Nobody came, again and again: the writers are all
-					// in the batch (a closed loop), so stop waiting for
-					// a while.
-					db.delayOff, db.fruitless = delayProbeEvery, 0
-				}
+			r := db.awaitWrite(wait, full, gathered)
+			if r == nil {
+				delayed = true // no more waiting in this batch
+				continue
+			}
+			gathered = true
+			taken++
+			if r.claim() {
+				return r
 			}
 		}
 	}
 
-	db.delayed, db.gathered = false, false
 	if db.delayOff > 0 {
 		db.delayOff--
 	}
@@ -204,8 +188,8 @@ const (
 // commit (a closed loop), nobody comes: the quarter bounds what that
 // costs, and waits that bring nobody batch after batch switch waiting off
 // for a while.
-func (db *DB) commitDelay(taken int, start time.Time) (wait time.Duration, full bool) {
-	if db.opts.CommitDelay <= 0 || db.lastBatch < 2 || db.delayed || db.delayOff > 0 || taken >= db.opts.MaxBatch {
+func (db *DB) commitDelay(taken int, start time.Time, delayed bool) (wait time.Duration, full bool) {
+	if db.opts.CommitDelay <= 0 || db.lastBatch < 2 || delayed || db.delayOff > 0 || taken >= db.opts.MaxBatch {
 		return 0, false
 	}
 	left, gap := db.opts.CommitDelay-time.Since(start), db.opts.CommitDelay/4
@@ -213,6 +197,32 @@ func (db *DB) commitDelay(taken int, start time.Time) (wait time.Duration, full 
 		return left, true
 	}
 	return gap, false
+}
+
+// awaitWrite waits up to wait for a queued write; nil if none came. A
+// wait that runs out while the batch has gathered nobody counts towards
+// switching waiting off.
+func (db *DB) awaitWrite(wait time.Duration, full, gathered bool) *writeReq {
+	db.stats.waits.Add(1)
+	db.delay.Reset(wait)
+	select {
+	case r := <-db.queue:
+		db.delay.Stop()
+		db.fruitless = 0
+		return r
+	case <-db.delay.C:
+	}
+	if full {
+		db.stats.fullDelays.Add(1)
+	}
+	if !gathered {
+		if db.fruitless++; db.fruitless >= fruitlessWaits {
+			// Nobody came, again and again: the writers are all in the
+			// batch (a closed loop), so stop waiting for a while.
+			db.delayOff, db.fruitless = delayProbeEvery, 0
+		}
+	}
+	return nil
 }
 
 // carefulFor is how long the writer keeps savepoints on after a write

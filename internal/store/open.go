@@ -98,14 +98,12 @@ type DB struct {
 	// carefulUntil is when the writer may go back to running write
 	// functions without savepoints (only the writer goroutine uses it).
 	carefulUntil time.Time
-	// lastBatch, delay and delayed serve the commit delay (batch.go);
-	// only the writer goroutine uses them.
-	lastBatch int
-	delay     *time.Timer
-	delayed   bool // a wait in this batch ran out
-	gathered  bool // a wait in this batch brought a write
-	delayOff  int  // batches left to commit without waiting
-	fruitless int  // waits in a row that brought no write
+	// The commit delay's state across batches (batch.go); only the
+	// writer goroutine uses it.
+	lastBatch int         // writes in the last batch committed
+	delay     *time.Timer // reused for every wait
+	delayOff  int         // batches left to commit without waiting
+	fruitless int         // waits in a row that brought no write
 	stats     writerStats
 	stmts     stmtCache
 

@@ -176,3 +176,17 @@ func TestJournalSkipsDamagedRow(t *testing.T) {
 		t.Errorf("journal holds %d rows", n)
 	}
 }
+
+// A process that registered without starting the background fold (an
+// admin command calling register on the data directory) applies what it
+// appended when it stops.
+func TestStopFoldsWithoutStart(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	h.register("SHF706002A7", "nena", machineUUID, newKey(t))
+	if err := h.mod.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := journalRows(t, h); n != 0 {
+		t.Errorf("journal holds %d rows after Stop", n)
+	}
+}

@@ -116,26 +116,25 @@ func (m *Module) Start(context.Context) error {
 	return nil
 }
 
-// Stop ends the background fold and folds what is left, so a restart
-// finds the records applied (a crash leaves the journal to the next
-// start, which folds it before the first read).
+// Stop ends the background fold, if Start ran one, and folds what this
+// process appended, so a restart (or the next admin command) finds the
+// records applied. A crash leaves the journal to the next reader.
 func (m *Module) Stop(ctx context.Context) error {
 	m.mu.Lock()
 	cancel, done := m.stopFolder, m.folderDone
 	m.stopFolder, m.folderDone = nil, nil
 	m.mu.Unlock()
-	if cancel == nil {
-		return nil
-	}
-	cancel()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return ctx.Err()
+	if cancel != nil {
+		cancel()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	recs, _, err := m.state()
 	if err != nil {
-		return err
+		return nil // never provisioned: nothing appended
 	}
 	return recs.fold(ctx)
 }
