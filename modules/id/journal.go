@@ -273,24 +273,8 @@ func (r *records) apply(ctx context.Context, tx *sql.Tx, e journalEntry) (supers
 			return nil, err
 		}
 	}
-	conflicts, err := r.db.TxStmt(ctx, tx, r.qConflicts)
+	superseded, err = queryClients(ctx, tx, r.qConflicts, e.c.UID, uuidKey, e.c.Serial)
 	if err != nil {
-		return nil, err
-	}
-	rows, err := conflicts.QueryContext(ctx, e.c.UID, uuidKey, e.c.Serial)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		o, err := scanClient(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		superseded = append(superseded, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for _, o := range superseded {
