@@ -81,6 +81,10 @@ func (s *Set) Declare(declarers ...func(*Set)) *Set {
 // Section returns the section whose options are named name-*.
 func (s *Set) Section(name string) *Section { return s.root.Section(name) }
 
+// Root is the top level as a Section, for declarers that take a Section
+// but whose options have no prefix (--listen).
+func (s *Set) Root() *Section { return s.root }
+
 // Alias makes each [alias] in a file mean the top level (e.g. "main").
 func (s *Set) Alias(aliases ...string) *Set { s.root.Alias(aliases...); return s }
 
