@@ -82,8 +82,7 @@ func splitArgs(args []string) (cfg, cmd []string) {
 // localCall runs a method in-process as the local administrator (whoever
 // can open the data directory already holds everything in it).
 func localCall(ctx context.Context, app *core.App, method string, named map[string]any, out any) error {
-	c := &core.Call{Method: method, Named: named, Transport: "cli",
-		Caller: core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}}
+	c := &core.Call{Method: method, Named: named, Transport: "cli", Caller: core.LocalCaller()}
 	if c.Named == nil {
 		c.Named = map[string]any{}
 	}

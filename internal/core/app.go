@@ -19,11 +19,11 @@ type App struct {
 	mods    []loaded
 	byID    map[string]Module
 	methods map[string]*Method
-	names   []string // sorted, without aliases
+	names   []string // sorted, with aliases
 	links   []Link
 	handle  Next
 	metrics metrics
-	visible Visibility
+	policy  Policy
 	started []Module
 	mu      sync.Mutex
 }
@@ -86,8 +86,8 @@ func (a *App) addMethod(module string, m Method) error {
 			return fmt.Errorf("module %s: method %s defined twice", module, n)
 		}
 		a.methods[n] = mp
+		a.names = append(a.names, n)
 	}
-	a.names = append(a.names, m.Name)
 	return nil
 }
 
@@ -128,7 +128,7 @@ func (a *App) Method(name string) (*Method, bool) {
 	return m, ok
 }
 
-// MethodNames lists the canonical method names, sorted.
+// MethodNames lists every name a method answers to (aliases too), sorted.
 func (a *App) MethodNames() []string { return a.names }
 
 // Module returns a loaded module instance by ID, for modules that need

@@ -19,13 +19,16 @@ type Link struct {
 	Fn   func(ctx context.Context, c *Call, next Next) (any, error)
 }
 
-// DefaultChain is the order every call passes through. Authentication and
-// ACLs replace the open links by name (see App.Replace), so adding or
-// swapping a link is a one-line change.
+// DefaultChain is the order every call passes through. It is secure on
+// its own: authenticate leaves every network caller anonymous and
+// authorize enforces each method's Access, so only Public methods answer
+// until an authenticator replaces the authenticate link (by name, see
+// App.Replace) and installs its policy (App.SetPolicy). Adding or swapping
+// a link is a one-line change.
 func DefaultChain(a *App) []Link {
 	return []Link{
-		{Name: "authenticate", Fn: passThrough},
-		{Name: "authorize", Fn: passThrough},
+		{Name: "authenticate", Fn: anonymousLink},
+		{Name: "authorize", Fn: a.authorizeLink},
 		{Name: "limit", Fn: passThrough},
 		{Name: "audit", Fn: passThrough},
 		{Name: "metrics", Fn: a.metrics.link},

@@ -11,6 +11,7 @@ const systemHelp = `The system module: introspection of every method aula serves
   system.methodSignature(name)  [[result, param, ...]]
   system.methodHelp(name)       the method's help text
   system.getCapabilities()      the XML-RPC extensions this server speaks
+  system.multicall(calls)       runs [{methodName, params}, ...] in one request
 
 The snake-case forms (system.list_methods, ...) are accepted too (Clarens).`
 
@@ -68,26 +69,25 @@ func (s *systemModule) Methods() []Method {
 			return b.String(), nil
 		})
 	metrics.Access, metrics.Result, metrics.Variadic = Admin, "string", false
-	return []Method{list, sig, help, caps, metrics}
+	return []Method{list, sig, help, caps, metrics, s.multicallMethod()}
 }
 
-// Visibility lets the authorize link hide methods a caller may not call
-// (Bcfg2 filters listMethods by ACL). Nil shows everything.
-type Visibility func(ctx context.Context, m *Method) bool
-
-// VisibleMethods lists method names the caller in ctx may see.
+// VisibleMethods lists the names (aliases too) the caller in ctx may call,
+// as the authorize link decides (Bcfg2 filters listMethods by ACL).
+// Without a call in ctx the caller is anonymous from an unknown address.
 func (a *App) VisibleMethods(ctx context.Context) []string {
-	if a.visible == nil {
+	c := CallFrom(ctx)
+	if c == nil {
+		c = &Call{}
+	}
+	if c.Local() {
 		return a.names
 	}
 	out := make([]string, 0, len(a.names))
 	for _, n := range a.names {
-		if a.visible(ctx, a.methods[n]) {
+		if a.permits(ctx, c, a.methods[n]) {
 			out = append(out, n)
 		}
 	}
 	return out
 }
-
-// SetVisibility installs the listMethods filter.
-func (a *App) SetVisibility(v Visibility) { a.visible = v }

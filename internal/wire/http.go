@@ -64,9 +64,4 @@ func SetErrorHeaders(h http.Header, e *core.Error) {
 
 // PublicMessage is the client-visible text of an error: internal errors
 // outside debug mode say only that, with the request id to find the log.
-func PublicMessage(e *core.Error, c *core.Call) string {
-	if e.Kind == core.KindInternal && !c.Debug {
-		return "internal error (request id " + c.ID + ")"
-	}
-	return e.PublicMessage(c.Debug)
-}
+func PublicMessage(e *core.Error, c *core.Call) string { return core.ClientMessage(e, c) }

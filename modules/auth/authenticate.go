@@ -11,21 +11,13 @@ import (
 	"aula/internal/core"
 )
 
-// isLocal reports the CLI's in-process caller: `aula` commands run on the
-// data directory as local-admin. Front ends never set Via, and the
-// authenticate link clears it for every other call, so a network peer
-// cannot pose as local.
-func isLocal(c *core.Call) bool {
-	return c.Transport == "cli" && c.Caller.Via == "local" && c.Caller.Identity == localAdmin
-}
-
 // authenticateLink establishes c.Caller from the credentials the front end
 // saw. Order: an Authorization header (Bearer session token; Basic with a
 // session token or a password), else a verified client certificate, else
 // anonymous. Credentials that are sent but wrong are refused (401), never
 // quietly downgraded to anonymous.
 func (m *Module) authenticateLink(ctx context.Context, c *core.Call, next core.Next) (any, error) {
-	if isLocal(c) {
+	if c.Local() {
 		return next(ctx, c)
 	}
 	c.Caller.Identity, c.Caller.Groups, c.Caller.Via = "", nil, ""

@@ -31,43 +31,39 @@ func (m *Module) decide(c *core.Call, meth *core.Method) acl.Decision {
 	return m.policy.Decide(subjectOf(c.Caller, subjectAddr(c)), meth.Name, defaultOf(meth.Access))
 }
 
-// authorizeLink refuses calls the policy does not allow: 401 (with
-// WWW-Authenticate, from the front end) when the caller is anonymous and
-// could do better by logging in, 403 when a known caller is not allowed.
-// Neither says which rule refused; the log does.
-func (m *Module) authorizeLink(ctx context.Context, c *core.Call, next core.Next) (any, error) {
-	meth := c.Resolved()
-	if meth == nil || isLocal(c) {
-		return next(ctx, c) // unknown methods are the dispatcher's (fault -32601)
+// Allows is the core's question to the ACL policy (the core enforces the
+// answer, see core.Policy). Without a call the caller is anonymous from an
+// unknown address.
+func (m *Module) Allows(ctx context.Context, c *core.Call, meth *core.Method) bool {
+	if c == nil {
+		return m.policy.Decide(acl.Subject{}, meth.Name, defaultOf(meth.Access)).Allow
 	}
-	d := m.decide(c, meth)
-	if d.Allow {
-		return next(ctx, c)
-	}
+	return m.decide(c, meth).Allow
+}
+
+// Refused hears of each call the core refuses: the log says which rule
+// refused (the reply does not); anonymous refusals spend the source's
+// budget too, so probing (and the audit rows it would write) is bounded;
+// refused state-changing calls are audited.
+func (m *Module) Refused(ctx context.Context, c *core.Call, meth *core.Method, e *core.Error) error {
 	m.log.Info("call refused by ACL", "method", meth.Name, "identity", c.Caller.Identity, "via", c.Caller.Via,
-		"addr", addrOf(c), "rule", d.Rule, "id", c.ID)
-	var e *core.Error
+		"addr", addrOf(c), "rule", m.decide(c, meth).Rule, "id", c.ID)
 	if !c.Caller.Authenticated() {
-		// Anonymous refusals spend the source's budget too, so probing
-		// (and the audit rows it would write) is bounded.
 		if err := m.spendAnon(c); err != nil {
-			return nil, err
+			return err
 		}
-		e = core.Errorf(core.KindUnauthenticated, "authentication required")
-	} else {
-		e = core.Errorf(core.KindPermission, "permission denied")
 	}
 	if meth.Mutates {
 		m.record(ctx, entryFor(c, meth, e))
 	}
-	return nil, e
+	return e
 }
 
 // limitLink rate-limits anonymous calls per source address. Authenticated
 // callers are accountable and not limited here; failed logins are
 // throttled where they are checked.
 func (m *Module) limitLink(ctx context.Context, c *core.Call, next core.Next) (any, error) {
-	if !c.Caller.Authenticated() && !isLocal(c) {
+	if !c.Caller.Authenticated() && !c.Local() {
 		if err := m.spendAnon(c); err != nil {
 			return nil, err
 		}
@@ -96,18 +92,4 @@ func sourceKey(a netip.Addr) string {
 		return p.String()
 	}
 	return a.String()
-}
-
-// visible filters introspection (system.listMethods, GET /api) to what the
-// caller may call, as Bcfg2 does. Without a call in ctx the caller is
-// taken as anonymous from an unknown address.
-func (m *Module) visible(ctx context.Context, meth *core.Method) bool {
-	c := core.CallFrom(ctx)
-	if c == nil {
-		return m.policy.Decide(acl.Subject{}, meth.Name, defaultOf(meth.Access)).Allow
-	}
-	if isLocal(c) {
-		return true
-	}
-	return m.decide(c, meth).Allow
 }

@@ -1,11 +1,11 @@
 // Package auth is aula's security module. It fills the chain's open links:
 // authenticate (verified TLS client certificates, HTTP Basic users with
 // argon2id hashes, Clarens-style session tokens from auth.login), authorize
-// (the ordered ACL policy file over each method's default access), limit
+// (the ordered ACL policy file over each method's default access, which
+// the core enforces and filters introspection by), limit
 // (per-source token buckets for anonymous calls; failed logins are
 // throttled where they are checked) and audit (every state-changing call
-// and every failed authentication, in the auth_audit table). It also
-// filters introspection by what the caller may call, and brings the
+// and every failed authentication, in the auth_audit table). It brings the
 // `aula user`, `aula acl`, `aula audit` and `aula ca` commands.
 package auth
 
@@ -88,10 +88,9 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	m.verify = newVerifier(o.hashParams())
 	app := env.App
 	app.Replace("authenticate", m.authenticateLink)
-	app.Replace("authorize", m.authorizeLink)
 	app.Replace("limit", m.limitLink)
 	app.Replace("audit", m.auditLink)
-	app.SetVisibility(m.visible)
+	app.SetPolicy(m)
 	return nil
 }
 

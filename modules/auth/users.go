@@ -15,7 +15,7 @@ import (
 // Reserved identities: the CLI's in-process caller and the word `aula acl
 // check` uses for an unauthenticated caller.
 const (
-	localAdmin = "local-admin"
+	localAdmin = core.LocalAdmin
 	anonymous  = "anonymous"
 )
 

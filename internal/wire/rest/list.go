@@ -16,11 +16,12 @@ type apiMethod struct {
 	Help      string       `json:"help"`
 	Access    string       `json:"access"`
 	Aliases   []string     `json:"aliases,omitempty"`
+	AliasOf   string       `json:"alias_of,omitempty"` // set on the entry of an alias ("register")
 	Variadic  bool         `json:"variadic,omitempty"`
 }
 
-// listAPI serves GET /api: every method the caller may see, generated from
-// the method table.
+// listAPI serves GET /api: every method the caller may call, generated from
+// the method table; an alias has an entry of its own naming its method.
 func (h *Handler) listAPI(w http.ResponseWriter, r *http.Request) {
 	// Run as system.listMethods through the chain, so the caller is
 	// authenticated (and limited) and sees exactly what it may call.
@@ -39,8 +40,12 @@ func (h *Handler) listAPI(w http.ResponseWriter, r *http.Request) {
 		if params == nil {
 			params = []core.Param{}
 		}
-		out = append(out, apiMethod{Name: m.Name, Signature: m.Signature(), Params: params,
-			Help: m.Help, Access: m.Access.String(), Aliases: m.Aliases, Variadic: m.Variadic})
+		e := apiMethod{Name: n, Signature: m.Signature(), Params: params,
+			Help: m.Help, Access: m.Access.String(), Aliases: m.Aliases, Variadic: m.Variadic}
+		if n != m.Name {
+			e.AliasOf, e.Aliases = m.Name, nil
+		}
+		out = append(out, e)
 	}
 	body, err := json.Marshal(map[string]any{"success": "OK", "methods": out})
 	if err != nil {

@@ -3,7 +3,6 @@ package xmlrpc
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -18,9 +17,6 @@ const DefaultMaxBody = 4 << 20
 
 // gzipThreshold is where Python's server starts compressing replies.
 const gzipThreshold = 1400
-
-// maxMulticall bounds the calls one system.multicall may carry.
-const maxMulticall = 1000
 
 // Handler serves XML-RPC over HTTP POST (the mux routes / and /RPC2 to it).
 type Handler struct {
@@ -62,63 +58,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.Method, c.Args = method, params
-	if method == "system.multicall" {
-		out, err := h.multicall(r.Context(), c)
-		h.reply(w, r, c, out, err)
-		return
+	ctx := r.Context()
+	if method == "system.multicall" { // the core runs it; failed entries carry XML-RPC fault codes
+		ctx = core.WithFaultFunc(ctx, h.multicallFault)
 	}
-	out, err := h.App.Handle(r.Context(), c)
+	out, err := h.App.Handle(ctx, c)
 	h.reply(w, r, c, out, err)
 }
 
-// multicall runs each sub-call through the whole chain with the outer
-// call's caller and credentials; one failing entry does not stop the rest.
-func (h *Handler) multicall(ctx context.Context, outer *core.Call) (any, error) {
-	if len(outer.Args) != 1 {
-		return nil, core.Errorf(core.KindInvalid, "system.multicall takes one array of calls, got %d params", len(outer.Args))
-	}
-	calls, ok := outer.Args[0].([]any)
-	if !ok {
-		return nil, core.Errorf(core.KindInvalid, "system.multicall: param 1 must be an array of {methodName, params} structs")
-	}
-	if len(calls) > maxMulticall {
-		return nil, core.Errorf(core.KindInvalid, "system.multicall: %d calls, at most %d allowed", len(calls), maxMulticall)
-	}
-	results := make([]any, len(calls))
-	for i, item := range calls {
-		sub := &core.Call{Caller: outer.Caller, Creds: outer.Creds, Transport: outer.Transport, Debug: outer.Debug, ID: outer.ID + "." + strconv.Itoa(i)}
-		out, err := h.subCall(ctx, sub, item)
-		if err != nil {
-			code, msg := h.fault(core.AsError(err), sub)
-			results[i] = map[string]any{"faultCode": code, "faultString": msg}
-			continue
-		}
-		results[i] = []any{out}
-	}
-	return results, nil
-}
-
-func (h *Handler) subCall(ctx context.Context, sub *core.Call, item any) (any, error) {
-	m, ok := item.(map[string]any)
-	if !ok {
-		return nil, core.Errorf(core.KindInvalid, "system.multicall: each call must be a struct")
-	}
-	name, ok := m["methodName"].(string)
-	if !ok {
-		return nil, core.Errorf(core.KindInvalid, "system.multicall: methodName missing or not a string")
-	}
-	if name == "system.multicall" {
-		return nil, core.Errorf(core.KindInvalid, "system.multicall: recursive multicall is not allowed")
-	}
-	params, ok := m["params"].([]any)
-	if !ok && m["params"] != nil {
-		return nil, core.Errorf(core.KindInvalid, "system.multicall: params of %s must be an array", name)
-	}
-	if params == nil {
-		params = []any{}
-	}
-	sub.Method, sub.Args = name, params
-	return h.App.Handle(ctx, sub)
+func (h *Handler) multicallFault(e *core.Error, c *core.Call) any {
+	code, msg := h.fault(e, c)
+	return map[string]any{"faultCode": code, "faultString": msg}
 }
 
 // FaultCode maps an error to its XML-RPC fault code: the interop codes for
