@@ -91,8 +91,9 @@ func Wrap(kind Kind, err error, msg string) *Error {
 	return &Error{Kind: kind, Msg: msg, Err: err}
 }
 
-// AsError views any error as an *Error; errors that are not one become
-// KindInternal with a generic message, so internals never leak by accident.
+// AsError views any error as an *Error. Storage failures get their Kind
+// from StoreError's mapping; other errors become KindInternal with a
+// generic message, so internals never leak by accident.
 func AsError(err error) *Error {
 	if err == nil {
 		return nil
@@ -101,7 +102,7 @@ func AsError(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return &Error{Kind: KindInternal, Msg: "internal error", Err: err}
+	return fromStore(err)
 }
 
 // KindOf reports the Kind of err (KindInternal for foreign errors).

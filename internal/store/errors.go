@@ -3,6 +3,9 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
+	"syscall"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -38,6 +41,7 @@ func (k Kind) String() string {
 type Error struct {
 	Kind Kind
 	Path string // the database file or data directory concerned
+	Dir  string // the data directory holding Path, when Path is the database file
 	Msg  string // what is wrong, in words an admin can act on
 	Err  error  // underlying error, may be nil
 }
@@ -55,12 +59,34 @@ func (e *Error) Unwrap() error { return e.Err }
 // ErrClosed is returned (wrapped in *Error) by operations on a closed DB.
 var ErrClosed = errors.New("database is closed")
 
+// ErrInvalid is matched (errors.Is) by errors about the caller's argument
+// rather than the database: a key too long, a value too big.
+var ErrInvalid = errors.New("invalid argument")
+
+// invalidError is an error about the caller's argument; its text is safe
+// to show the caller.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalidf(format string, args ...any) error {
+	return &invalidError{fmt.Sprintf(format, args...)}
+}
+
 // KindOf classifies err: a *Error gives its Kind, a SQLite error is mapped
-// from its result code, anything else is KindOther.
+// from its result code, an operating system error from its errno (ENOSPC,
+// EDQUOT: full; EROFS: read-only), anything else is KindOther.
 func KindOf(err error) Kind {
 	var se *Error
 	if errors.As(err, &se) {
 		return se.Kind
+	}
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return KindFull
+	case errors.Is(err, syscall.EROFS):
+		return KindReadOnly
 	}
 	switch sqliteCode(err) {
 	case sqlite3.SQLITE_FULL:
@@ -90,6 +116,23 @@ func IsCorrupt(err error) bool { return KindOf(err) == KindCorrupt }
 // index, NOT NULL, ...). SQLite undoes only the failing statement; the
 // transaction goes on.
 func IsConstraint(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT }
+
+// WhereOf names the place err concerns, for messages: the data directory
+// of a database error, the file of an operating system error, or "".
+func WhereOf(err error) string {
+	var se *Error
+	if errors.As(err, &se) {
+		if se.Dir != "" {
+			return se.Dir
+		}
+		return se.Path
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Path
+	}
+	return ""
+}
 
 // IsNotPrivate reports whether err means the data directory is not private.
 func IsNotPrivate(err error) bool { return KindOf(err) == KindNotPrivate }
@@ -121,17 +164,18 @@ func classify(path string, err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
+	dir := filepath.Dir(path)
 	switch k := KindOf(err); k {
 	case KindFull:
-		return &Error{Kind: k, Path: path, Msg: "disk full (or database size limit reached); nothing was written", Err: err}
+		return &Error{Kind: k, Path: path, Dir: dir, Msg: "disk full (or database size limit reached); nothing was written", Err: err}
 	case KindReadOnly:
-		return &Error{Kind: k, Path: path, Msg: "database cannot be written (read-only file, directory or file system)", Err: err}
+		return &Error{Kind: k, Path: path, Dir: dir, Msg: "database cannot be written (read-only file, directory or file system)", Err: err}
 	case KindCorrupt:
-		return &Error{Kind: k, Path: path, Msg: "database file is corrupt or not a SQLite database; restore it from a backup or move it away", Err: err}
+		return &Error{Kind: k, Path: path, Dir: dir, Msg: "database file is corrupt or not a SQLite database; restore it from a backup or move it away", Err: err}
 	case KindBusy:
-		return &Error{Kind: k, Path: path, Msg: "database is locked by another process", Err: err}
+		return &Error{Kind: k, Path: path, Dir: dir, Msg: "database is locked by another process", Err: err}
 	case KindIO:
-		return &Error{Kind: k, Path: path, Msg: "disk I/O error; check the disk and the system log", Err: err}
+		return &Error{Kind: k, Path: path, Dir: dir, Msg: "disk I/O error; check the disk and the system log", Err: err}
 	}
 	return err
 }

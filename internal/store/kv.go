@@ -38,13 +38,13 @@ func (db *DB) KV(namespace string) *KV {
 func checkKey(what, s string) error {
 	switch {
 	case s == "":
-		return fmt.Errorf("store: kv %s is empty", what)
+		return invalidf("store: kv %s is empty", what)
 	case len(s) > MaxKeyLen:
-		return fmt.Errorf("store: kv %s is %d bytes long, the limit is %d", what, len(s), MaxKeyLen)
+		return invalidf("store: kv %s is %d bytes long, the limit is %d", what, len(s), MaxKeyLen)
 	case !utf8.ValidString(s):
-		return fmt.Errorf("store: kv %s %q is not valid UTF-8", what, s)
+		return invalidf("store: kv %s %q is not valid UTF-8", what, s)
 	case strings.IndexByte(s, 0) >= 0:
-		return fmt.Errorf("store: kv %s %q contains a NUL byte", what, s)
+		return invalidf("store: kv %s %q contains a NUL byte", what, s)
 	}
 	return nil
 }
@@ -76,7 +76,7 @@ func (kv *KV) Put(ctx context.Context, key string, val []byte) error {
 		return err
 	}
 	if len(val) > MaxValueSize {
-		return fmt.Errorf("store: kv value for %s/%s is %d bytes, the limit is %d", kv.ns, key, len(val), MaxValueSize)
+		return invalidf("store: kv value for %s/%s is %d bytes, the limit is %d", kv.ns, key, len(val), MaxValueSize)
 	}
 	if val == nil {
 		val = []byte{} // nil would bind as NULL

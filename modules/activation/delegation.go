@@ -89,7 +89,7 @@ func (m *Module) importDelegations(ctx context.Context, in ImportArgs) (ImportRe
 		return err
 	})
 	if err != nil {
-		return reply, storeError(err, "storing delegations")
+		return reply, core.StoreError(err, "storing delegations")
 	}
 	reply.Imported, reply.Duplicates = stored, len(good)-stored
 	m.adminChanged(ctx)

@@ -57,11 +57,11 @@ func (m *Module) exportLeases(ctx context.Context, in ExportArgs) (ExportReply, 
 	}
 	rows, err := m.tables.leases(ctx, m.env.Store.Reader(), in.Serials)
 	if err != nil {
-		return reply, storeError(err, "reading leases")
+		return reply, core.StoreError(err, "reading leases")
 	}
 	stolen, err := m.tables.stolenMarks(ctx, m.env.Store.Reader())
 	if err != nil {
-		return reply, storeError(err, "reading stolen marks")
+		return reply, core.StoreError(err, "reading stolen marks")
 	}
 	isStolen := map[string]bool{}
 	for _, s := range stolen {

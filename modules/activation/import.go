@@ -67,7 +67,7 @@ func (m *Module) importLeases(ctx context.Context, in ImportArgs) (ImportReply, 
 		return err
 	})
 	if err != nil {
-		return reply, storeError(err, "storing leases")
+		return reply, core.StoreError(err, "storing leases")
 	}
 	reply.Imported, reply.Duplicates = added, len(rows)-added
 	m.adminChanged(ctx)

@@ -33,7 +33,6 @@ import (
 
 	"aula/internal/core"
 	"aula/internal/lease"
-	"aula/internal/store"
 	"aula/internal/wire/activation"
 	"aula/internal/wire/rest"
 )
@@ -224,14 +223,6 @@ func (m *Module) kickRenew() {
 	case m.renew <- struct{}{}:
 	default:
 	}
-}
-
-// storeError hides store internals behind a message the admin can act on.
-func storeError(err error, what string) error {
-	if store.IsFull(err) {
-		return core.Wrap(core.KindUnavailable, err, what+": disk full")
-	}
-	return core.Wrap(core.KindInternal, err, what)
 }
 
 // Methods is the module's method table.

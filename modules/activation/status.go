@@ -99,11 +99,11 @@ func (m *Module) list(ctx context.Context, in ListArgs) ([]LaptopStatus, error) 
 	t := now()
 	snap, err := m.tables.snapshot(ctx, false, t)
 	if err != nil {
-		return nil, storeError(err, "reading leases")
+		return nil, core.StoreError(err, "reading leases")
 	}
 	reqs, err := m.tables.requests(ctx)
 	if err != nil {
-		return nil, storeError(err, "reading requests")
+		return nil, core.StoreError(err, "reading requests")
 	}
 	want := map[string]bool{}
 	for _, sn := range in.Serials {

@@ -53,7 +53,7 @@ func (m *Module) stolenListMethod() core.Method {
 			}
 			rows, err := m.tables.stolenMarks(ctx, m.env.Store.Reader())
 			if err != nil {
-				return nil, storeError(err, "reading stolen marks")
+				return nil, core.StoreError(err, "reading stolen marks")
 			}
 			out := make([]StolenEntry, len(rows))
 			for i, r := range rows {
@@ -88,7 +88,7 @@ func (m *Module) stolenAdd(ctx context.Context, in StolenArgs) (StolenEntry, err
 		return err
 	})
 	if err != nil {
-		return StolenEntry{}, storeError(err, "marking stolen")
+		return StolenEntry{}, core.StoreError(err, "marking stolen")
 	}
 	m.adminChanged(ctx)
 	return StolenEntry{Serial: in.Serial, Note: in.Note, MarkedAt: rfc3339(t), MarkedBy: by}, nil
@@ -117,7 +117,7 @@ func (m *Module) stolenRemove(ctx context.Context, in SerialArg) (bool, error) {
 		return err
 	})
 	if err != nil {
-		return false, storeError(err, "removing stolen mark")
+		return false, core.StoreError(err, "removing stolen mark")
 	}
 	if !removed {
 		return false, core.Errorf(core.KindNotFound, "%s is not marked stolen", in.Serial)

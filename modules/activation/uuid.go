@@ -174,7 +174,7 @@ func (m *Module) laptopUUIDs(ctx context.Context) (func(serial string) string, e
 	}
 	fromDel, err := m.tables.delegationUUIDs(ctx)
 	if err != nil {
-		return nil, storeError(err, "reading delegations")
+		return nil, core.StoreError(err, "reading delegations")
 	}
 	var book uuidBook
 	if m.dir != nil {

@@ -46,7 +46,7 @@ func (m *Module) aclCheckMethod() core.Method {
 				}
 				g, err := m.groupsOf(ctx, in.Identity)
 				if err != nil {
-					return ACLCheck{}, storeErr(err, "reading groups")
+					return ACLCheck{}, core.StoreError(err, "reading groups")
 				}
 				if g == nil {
 					g = []string{}

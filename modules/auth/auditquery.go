@@ -74,7 +74,7 @@ func (m *Module) auditMethod() core.Method {
 			rows, err := m.db.Reader().QueryContext(ctx, m.q(`SELECT id, at, identity, via, addr, transport, method, args, result, message, request_id
 				FROM auth_audit WHERE id > ? AND at >= ? ORDER BY id LIMIT ?`), in.After, fmtTime(since), limit)
 			if err != nil {
-				return nil, storeErr(err, "reading the audit trail")
+				return nil, core.StoreError(err, "reading the audit trail")
 			}
 			defer rows.Close()
 			out := []AuditEntry{}
@@ -82,11 +82,11 @@ func (m *Module) auditMethod() core.Method {
 				var e AuditEntry
 				if err := rows.Scan(&e.ID, &e.At, &e.Identity, &e.Via, &e.Addr, &e.Transport, &e.Method, &e.Args,
 					&e.Result, &e.Message, &e.RequestID); err != nil {
-					return nil, storeErr(err, "reading the audit trail")
+					return nil, core.StoreError(err, "reading the audit trail")
 				}
 				out = append(out, e)
 			}
-			return out, storeErr(rows.Err(), "reading the audit trail")
+			return out, core.StoreError(rows.Err(), "reading the audit trail")
 		})
 	me.Access = core.Admin
 	return me

@@ -93,7 +93,7 @@ func certName(cert *x509.Certificate) string {
 func (m *Module) become(ctx context.Context, c *core.Call, name, via string) error {
 	groups, err := m.groupsOf(ctx, name)
 	if err != nil {
-		return storeErr(err, "reading groups")
+		return core.StoreError(err, "reading groups")
 	}
 	c.Caller.Identity, c.Caller.Groups, c.Caller.Via = name, groups, via
 	return nil
@@ -139,7 +139,7 @@ func (m *Module) login(ctx context.Context, c *core.Call, user, pw, failVia, fai
 	if nameRE.MatchString(user) {
 		h, ok, err := m.userHash(ctx, user)
 		if err != nil {
-			return storeErr(err, "reading the user")
+			return core.StoreError(err, "reading the user")
 		}
 		if ok {
 			stored = h

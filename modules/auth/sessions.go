@@ -54,7 +54,7 @@ func (m *Module) createSession(ctx context.Context, name, addr string) (string, 
 		return err
 	})
 	if err != nil {
-		return "", time.Time{}, storeErr(err, "creating the session")
+		return "", time.Time{}, core.StoreError(err, "creating the session")
 	}
 	return tok, exp, nil
 }
@@ -69,7 +69,7 @@ func (m *Module) session(ctx context.Context, tok string) (name, hash string, ok
 		return "", "", false, nil
 	}
 	if err != nil {
-		return "", "", false, storeErr(err, "reading the session")
+		return "", "", false, core.StoreError(err, "reading the session")
 	}
 	// The lookup was by the hash; compare it again in constant time so
 	// that no code path compares token material with early exit.
@@ -89,7 +89,7 @@ func (m *Module) endSession(ctx context.Context, hash string) (bool, error) {
 		n, _ = res.RowsAffected()
 		return nil
 	})
-	return n > 0, storeErr(err, "ending the session")
+	return n > 0, core.StoreError(err, "ending the session")
 }
 
 type sessionKey struct{}

@@ -49,7 +49,7 @@ func (m *Module) userAddMethod() core.Method {
 			if err != nil {
 				return false, err
 			}
-			return true, storeErr(m.addUser(ctx, in.Name, h, in.Groups), "adding the user")
+			return true, core.StoreError(m.addUser(ctx, in.Name, h, in.Groups), "adding the user")
 		})
 	me.Secret = []string{"password"}
 	return admin(me, true)
@@ -68,7 +68,7 @@ func (m *Module) userPasswdMethod() core.Method {
 			if err != nil {
 				return false, err
 			}
-			return true, storeErr(m.setHash(ctx, in.Name, h), "setting the password")
+			return true, core.StoreError(m.setHash(ctx, in.Name, h), "setting the password")
 		})
 	me.Secret = []string{"password"}
 	return admin(me, true)
@@ -80,7 +80,7 @@ func (m *Module) userRmMethod() core.Method {
 			if err := checkName(in.Name); err != nil {
 				return false, err
 			}
-			return true, storeErr(m.removeUser(ctx, in.Name), "removing the user")
+			return true, core.StoreError(m.removeUser(ctx, in.Name), "removing the user")
 		})
 	return admin(me, true)
 }
@@ -95,7 +95,7 @@ func (m *Module) userGroupsMethod() core.Method {
 			if err := checkGroups(in.Groups); err != nil {
 				return false, err
 			}
-			return true, storeErr(m.setGroups(ctx, in.Name, in.Groups), "setting groups")
+			return true, core.StoreError(m.setGroups(ctx, in.Name, in.Groups), "setting groups")
 		})
 	return admin(me, true)
 }
@@ -104,7 +104,7 @@ func (m *Module) userListMethod() core.Method {
 	me := core.Func("user_list", "Lists password users and identities with groups.",
 		func(ctx context.Context, _ struct{}) ([]User, error) {
 			us, err := m.listUsers(ctx)
-			return us, storeErr(err, "listing users")
+			return us, core.StoreError(err, "listing users")
 		})
 	return admin(me, false)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"regexp"
 	"slices"
 	"time"
@@ -234,17 +233,4 @@ func (m *Module) listUsers(ctx context.Context) ([]User, error) {
 		out[i] = *byName[n]
 	}
 	return out, nil
-}
-
-// storeErr turns a store failure into a core error, keeping core errors
-// returned from inside a Write as they are.
-func storeErr(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	var ce *core.Error
-	if errors.As(err, &ce) {
-		return ce
-	}
-	return core.Wrap(core.KindUnavailable, fmt.Errorf("%s: %w", what, err), what+" failed")
 }

@@ -66,7 +66,7 @@ func (m *Module) admit(ctx context.Context, in AdmitArgs) (Admission, error) {
 	if set.Quota > 0 {
 		st, ok, err := stats(ctx, db, c.UID)
 		if err != nil {
-			return Admission{}, core.Wrap(core.KindInternal, err, "cannot read the client's usage")
+			return Admission{}, core.StoreError(err, "reading the client's usage")
 		}
 		if ok && st.DiskBytes > set.Quota {
 			return Admission{}, core.Errorf(core.KindPermission, "client %s is over its backup quota (%s of %s used): ask the administrator",
@@ -81,7 +81,7 @@ func (m *Module) admit(ctx context.Context, in AdmitArgs) (Admission, error) {
 	}
 	ref, err := m.slots.grant(ctx, c.UID, set)
 	if err != nil {
-		return Admission{}, core.Wrap(core.KindInternal, err, "cannot record the admission")
+		return Admission{}, core.StoreError(err, "recording the admission")
 	}
 	if ref != nil {
 		return Admission{Reason: ref.reason, RetryAfter: int(math.Ceil(ref.retryAfter.Seconds()))}, nil
@@ -125,7 +125,7 @@ func (m *Module) findClient(ctx context.Context, in AdmitArgs) (id.Client, error
 		return c, core.Errorf(core.KindInvalid, "name the client: uuid, uid or serial")
 	}
 	if err != nil {
-		return c, core.Wrap(core.KindInternal, err, "cannot look the client up")
+		return c, core.StoreError(err, "looking the client up")
 	}
 	if !found {
 		return c, core.Errorf(core.KindPermission, "unknown client: register first")

@@ -42,7 +42,7 @@ func (m *Module) status(ctx context.Context, _ struct{}) (Status, error) {
 	}
 	out := Status{Root: set.Root, MaxConcurrent: set.MaxConcurrent, Slots: []Slot{}, Clients: []ClientStats{}, Recent: []Event{}}
 	fail := func(err error) (Status, error) {
-		return Status{}, core.Wrap(core.KindInternal, err, "cannot read the backup records")
+		return Status{}, core.StoreError(err, "reading the backup records")
 	}
 	if out.Slots, err = m.slots.list(ctx); err != nil {
 		return fail(err)

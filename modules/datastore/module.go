@@ -52,7 +52,7 @@ type Entry struct {
 func (m *Module) Methods() []core.Method {
 	put := core.Func("put", "Stores value under key, durably.", func(ctx context.Context, in putArgs) (bool, error) {
 		if err := m.kv.Put(ctx, in.Key, []byte(in.Value)); err != nil {
-			return false, storeError(err)
+			return false, core.StoreError(err, "")
 		}
 		return true, nil
 	})
@@ -60,7 +60,7 @@ func (m *Module) Methods() []core.Method {
 	get := core.Func("get", "Returns the value stored under key.", func(ctx context.Context, in keyArg) (string, error) {
 		v, ok, err := m.kv.Get(ctx, in.Key)
 		if err != nil {
-			return "", storeError(err)
+			return "", core.StoreError(err, "")
 		}
 		if !ok {
 			return "", core.Errorf(core.KindNotFound, "no value under key %q", in.Key)
@@ -69,7 +69,7 @@ func (m *Module) Methods() []core.Method {
 	})
 	del := core.Func("delete", "Removes key.", func(ctx context.Context, in keyArg) (bool, error) {
 		if err := m.kv.Delete(ctx, in.Key); err != nil {
-			return false, storeError(err)
+			return false, core.StoreError(err, "")
 		}
 		return true, nil
 	})
@@ -77,7 +77,7 @@ func (m *Module) Methods() []core.Method {
 	list := core.Func("list", "Lists the entries whose key starts with prefix, sorted by key.", func(ctx context.Context, in prefixArg) ([]Entry, error) {
 		pairs, err := m.kv.List(ctx, in.Prefix)
 		if err != nil {
-			return nil, storeError(err)
+			return nil, core.StoreError(err, "")
 		}
 		out := make([]Entry, len(pairs))
 		for i, p := range pairs {
@@ -90,17 +90,4 @@ func (m *Module) Methods() []core.Method {
 		ms[i].Access = core.Admin
 	}
 	return ms
-}
-
-// storeError sorts store failures: the machine's state (a full disk, a
-// read-only or busy database) is worth retrying; anything else is the
-// caller's key or value, which the store's message names.
-func storeError(err error) error {
-	switch store.KindOf(err) {
-	case store.KindFull, store.KindReadOnly, store.KindBusy, store.KindClosed:
-		return core.Wrap(core.KindUnavailable, err, "datastore unavailable")
-	case store.KindCorrupt:
-		return core.Wrap(core.KindInternal, err, "datastore damaged")
-	}
-	return core.Errorf(core.KindInvalid, "%v", err)
 }
