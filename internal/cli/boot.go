@@ -47,6 +47,20 @@ func declareCore(s *config.Set) *coreOpts {
 	}
 }
 
+// declareAll builds the set of every option a command may take, the
+// core's and each registered module's, with the modules it instantiated
+// to ask. It opens nothing.
+func declareAll() (*config.Set, *coreOpts, *core.App, error) {
+	s := config.NewSet()
+	opts := declareCore(s)
+	app, err := core.NewApp(nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	app.Configure(s)
+	return s, opts, app, nil
+}
+
 // loaded is a loaded configuration with its modules.
 type loaded struct {
 	set   *config.Set
@@ -60,13 +74,10 @@ type loaded struct {
 // load builds the option set (core + every module's), reads every source
 // and instantiates the modules. It opens nothing.
 func load(args []string, stderr io.Writer) (*loaded, []string, error) {
-	s := config.NewSet()
-	opts := declareCore(s)
-	app, err := core.NewApp(nil)
+	s, opts, app, err := declareAll()
 	if err != nil {
 		return nil, nil, err
 	}
-	app.Configure(s)
 	home, _ := os.UserHomeDir()
 	rest, err := s.Load(config.Sources{
 		Args:       args,

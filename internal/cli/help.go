@@ -35,16 +35,77 @@ func runHelp(ctx context.Context, st *stdio, args []string) error {
 	return usageError{fmt.Sprintf("no module or command %q (modules: %s)", topic, strings.Join(ids, ", "))}
 }
 
+// CommandNames lists every command: the built-in ones and each registered
+// module's (for tests that walk them all).
+func CommandNames() []string {
+	var out []string
+	for _, c := range builtins() {
+		out = append(out, c.name)
+	}
+	for _, mc := range moduleCommands() {
+		out = append(out, mc.cmd.Name)
+	}
+	return out
+}
+
+// wantsHelp reports -h, -help or --help among a command's arguments
+// (before a "--", after which arguments are the command's data).
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// commandHelp is what `aula COMMAND --help` and `aula help COMMAND` print:
+// the usage, what the command does and, for commands that take aula's
+// options, every option with its default.
 func commandHelp(name string) string {
 	for _, c := range builtins() {
-		if c.name == name {
-			return fmt.Sprintf("usage: aula %s %s\n\n%s.\n\nOptions shared by every command are listed by `aula config`.\n", c.name, c.usage, c.help)
+		if c.name != name {
+			continue
 		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "usage: aula %s %s\n\n%s.\n", c.name, c.usage, c.help)
+		if c.options {
+			b.WriteString("\n")
+			b.WriteString(optionsUsage())
+		}
+		return b.String()
 	}
 	for _, mc := range moduleCommands() {
 		if mc.cmd.Name == name {
-			return fmt.Sprintf("usage: aula %s %s\n\n%s.\n\nFrom the %s module; `aula help %s` tells more.\n", name, mc.cmd.Usage, mc.cmd.Help, mc.module, mc.module)
+			return fmt.Sprintf("usage: aula %s %s\n\n%s.\n\nFrom the %s module; `aula help %s` tells more.\n"+
+				"aula's own options apply too (--data-dir; --url with --url-ca, --url-cert\n"+
+				"and --url-key to work on a running server): `aula serve --help` lists them.\n",
+				name, mc.cmd.Usage, mc.cmd.Help, mc.module, mc.module)
 		}
 	}
 	return ""
+}
+
+// OptionNames lists every option aula reads (for tests).
+func OptionNames() []string {
+	s, _, _, err := declareAll()
+	if err != nil {
+		return nil
+	}
+	return s.Names()
+}
+
+// optionsUsage lists every option with its type, help and default.
+func optionsUsage() string {
+	s, _, _, err := declareAll()
+	if err != nil {
+		return "(cannot list the options: " + err.Error() + ")\n"
+	}
+	var b strings.Builder
+	s.Usage(&b)
+	b.WriteString("An option shown without a default is empty (or off) unless set.\n")
+	return b.String()
 }

@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,8 @@ import (
 type command struct {
 	name, usage, help string
 	run               func(ctx context.Context, st *stdio, args []string) error
+	// options: the command takes aula's options, which its help lists.
+	options bool
 }
 
 type stdio struct {
@@ -35,12 +38,12 @@ func (e usageError) Error() string { return e.msg }
 
 func builtins() []command {
 	return []command{
-		{"serve", "[--listen ADDR] [--xs-listen ADDR] [--data-dir DIR] ...", "run the server in the foreground", runServe},
-		{"call", "[--url URL] METHOD [ARG...]", "call a method on a running server and print the result", runCall},
-		{"config", "[OPTIONS]", "print the effective configuration as a config file", runConfig},
-		{"db status", "", "list applied and pending database migrations", runDBStatus},
-		{"version", "", "print aula's version", runVersion},
-		{"help", "[MODULE|COMMAND]", "show help for a module or a command", runHelp},
+		{"serve", "[OPTIONS]", "run the server in the foreground", runServe, true},
+		{"call", "[OPTIONS] METHOD [ARG...]", "call a method on a running server (--url, else the local --listen) and print the result", runCall, true},
+		{"config", "[OPTIONS]", "print the effective configuration as a config file", runConfig, true},
+		{"db status", "[OPTIONS]", "list applied and pending database migrations", runDBStatus, true},
+		{"version", "", "print aula's version", runVersion, false},
+		{"help", "[MODULE|COMMAND]", "show help for a module or a command", runHelp, false},
 	}
 }
 
@@ -48,8 +51,12 @@ func builtins() []command {
 func Main(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	st := &stdio{out: os.Stdout, err: os.Stderr}
-	return run(ctx, st, args)
+	return Run(ctx, os.Stdout, os.Stderr, args)
+}
+
+// Run is Main with its own context and output streams.
+func Run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
+	return run(ctx, &stdio{out: stdout, err: stderr}, args)
 }
 
 func run(ctx context.Context, st *stdio, args []string) int {
@@ -70,12 +77,16 @@ func run(ctx context.Context, st *stdio, args []string) int {
 		printUsage(st.err)
 		return 2
 	}
+	if wantsHelp(rest) { // before running anything: help opens no data directory
+		fmt.Fprint(st.out, commandHelp(name))
+		return 0
+	}
 	err := fn(ctx, st, rest)
 	var ue usageError
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, config.ErrHelp):
+	case errors.Is(err, config.ErrHelp), errors.Is(err, flag.ErrHelp):
 		fmt.Fprint(st.out, commandHelp(name))
 		return 0
 	case errors.As(err, &ue):

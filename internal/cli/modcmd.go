@@ -49,11 +49,9 @@ func runModuleCommand(ctx context.Context, st *stdio, cmd core.Command, args []s
 // splitArgs separates aula's own options (every --name a config option
 // knows) from the command's arguments and flags.
 func splitArgs(args []string) (cfg, cmd []string) {
-	s := config.NewSet()
-	declareCore(s)
-	app, _ := core.NewApp(nil)
-	if app != nil {
-		app.Configure(s)
+	s, _, _, err := declareAll()
+	if err != nil {
+		return nil, args // a wiring bug; load reports it
 	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]

@@ -19,7 +19,7 @@ func ParseFlags(name, usage string, args []string, define func(*flag.FlagSet)) (
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%v (usage: aula %s %s)", err, name, usage)
+			return nil, fmt.Errorf("%w (usage: aula %s %s)", err, name, usage)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
