@@ -6,65 +6,67 @@ import (
 )
 
 // LoginConfig configures failed-login throttling. Only failures spend
-// tokens, so a source or user that logs in correctly is never slowed.
+// tokens, so a source that logs in correctly is never slowed. Nothing is
+// counted per user name alone: that would let anyone lock a user (the
+// admin) out by failing on purpose.
 type LoginConfig struct {
-	PerSource Config // failures per source address (IPv6: per /64)
-	PerUser   Config // failures per user name, from any source
+	PerSource     Config // failures per source address (IPv6: per /64), any user
+	PerSourceUser Config // failures per (source address, user name)
 }
 
 // DefaultLogin allows 30 failures from one source and then one every two
 // seconds (a school NAT puts many honest laptops behind one address), and
-// 10 failures for one user and then one every 30 seconds (about 3000
-// guesses a day from the whole world: too few to guess a real password,
-// and a locked-out user waits at most 30 seconds).
+// 10 failures for one user from one source and then one every 30 seconds.
 var DefaultLogin = LoginConfig{
-	PerSource: Config{Burst: 30, Every: 2 * time.Second},
-	PerUser:   Config{Burst: 10, Every: 30 * time.Second},
+	PerSource:     Config{Burst: 30, Every: 2 * time.Second},
+	PerSourceUser: Config{Burst: 10, Every: 30 * time.Second},
 }
 
-// LoginThrottle throttles password guessing. Per-source limits stop one
-// machine trying many users; per-user limits stop many machines trying one
-// user. Use: Check before verifying the password (and refuse at once,
-// without hashing, if it says no); then Failed or Succeeded.
-//
-// The caller chooses the user key: for logins where every client uses one
-// shared name (Bcfg2's "root"), pass the resolved client name instead, so
-// one misconfigured client does not lock out the rest.
+// LoginThrottle slows password guessing down without locking anyone out.
+// Per-source limits stop one machine trying many users; per-(source,
+// user) limits stop one machine hammering one user, while the same user
+// from a source that has not failed logs in at once. Use: Check before
+// verifying the password (and refuse at once, without hashing, if it says
+// no); then Failed or Succeeded.
 type LoginThrottle struct {
 	bySource *Limiter
-	byUser   *Limiter
+	byPair   *Limiter
 }
 
 // NewLoginThrottle returns a throttle with cfg.
 func NewLoginThrottle(cfg LoginConfig) *LoginThrottle {
-	return &LoginThrottle{bySource: NewLimiter(cfg.PerSource), byUser: NewLimiter(cfg.PerUser)}
+	return &LoginThrottle{bySource: NewLimiter(cfg.PerSource), byPair: NewLimiter(cfg.PerSourceUser)}
 }
+
+// pairKey is the (source, user) key; NUL cannot occur in either half.
+func pairKey(src netip.Addr, user string) string { return sourceKey(src) + "\x00" + user }
 
 // Check reports whether a login attempt may proceed and, if not, how long
 // to wait. It spends nothing.
 func (t *LoginThrottle) Check(src netip.Addr, user string) (ok bool, retryAfter time.Duration) {
 	okSrc, waitSrc := t.bySource.Peek(sourceKey(src))
-	okUser, waitUser := true, time.Duration(0)
+	okPair, waitPair := true, time.Duration(0)
 	if user != "" {
-		okUser, waitUser = t.byUser.Peek(user)
+		okPair, waitPair = t.byPair.Peek(pairKey(src, user))
 	}
-	return okSrc && okUser, max(waitSrc, waitUser)
+	return okSrc && okPair, max(waitSrc, waitPair)
 }
 
-// Failed records a failed attempt against the source and the user.
+// Failed records a failed attempt against the source and the (source,
+// user) pair.
 func (t *LoginThrottle) Failed(src netip.Addr, user string) {
 	t.bySource.Allow(sourceKey(src))
 	if user != "" {
-		t.byUser.Allow(user)
+		t.byPair.Allow(pairKey(src, user))
 	}
 }
 
-// Succeeded clears the user's failures (its owner knows the password).
-// The source's are kept: an attacker behind the same NAT as an honest
-// user must not be reset by that user's logins.
+// Succeeded clears the pair's failures (whoever is there knows the
+// password). The source's are kept: an attacker behind the same NAT as an
+// honest user must not be reset by that user's logins.
 func (t *LoginThrottle) Succeeded(src netip.Addr, user string) {
 	if user != "" {
-		t.byUser.Reset(user)
+		t.byPair.Reset(pairKey(src, user))
 	}
 }
 

@@ -9,8 +9,8 @@ import (
 func TestLoginThrottle(t *testing.T) {
 	clk := newFake()
 	th := NewLoginThrottle(LoginConfig{
-		PerSource: Config{Burst: 5, Every: 10 * time.Second, Now: clk.Now},
-		PerUser:   Config{Burst: 3, Every: time.Minute, Now: clk.Now},
+		PerSource:     Config{Burst: 5, Every: 10 * time.Second, Now: clk.Now},
+		PerSourceUser: Config{Burst: 3, Every: time.Minute, Now: clk.Now},
 	})
 	a := netip.MustParseAddr("10.0.0.1")
 	b := netip.MustParseAddr("10.0.0.2")
@@ -20,8 +20,11 @@ func TestLoginThrottle(t *testing.T) {
 		}
 		th.Failed(a, "ana")
 	}
-	if ok, wait := th.Check(b, "ana"); ok || wait != time.Minute {
-		t.Fatalf("user lock does not follow the user to another source: %v %v", ok, wait)
+	if ok, wait := th.Check(a, "ana"); ok || wait != time.Minute {
+		t.Fatalf("(source, user) not throttled after 3 failures: %v %v", ok, wait)
+	}
+	if ok, _ := th.Check(b, "ana"); !ok {
+		t.Fatal("the user is locked out from a source that never failed")
 	}
 	if ok, _ := th.Check(a, "bob"); !ok {
 		t.Fatal("source a locked after 3 failures (burst 5)")
@@ -34,12 +37,13 @@ func TestLoginThrottle(t *testing.T) {
 	if ok, _ := th.Check(b, "dora"); !ok {
 		t.Fatal("source lock spilled onto another source")
 	}
+	th.Failed(b, "ana")
 	th.Succeeded(b, "ana")
 	if ok, _ := th.Check(b, "ana"); !ok {
-		t.Fatal("Succeeded did not clear the user's failures")
+		t.Fatal("Succeeded did not clear the pair's failures")
 	}
 	if ok, _ := th.Check(a, "ana"); ok {
-		t.Fatal("Succeeded cleared the source's failures")
+		t.Fatal("a success from b cleared a's failures")
 	}
 	clk.Advance(10 * time.Second)
 	if ok, _ := th.Check(a, "dora"); !ok {
@@ -50,8 +54,8 @@ func TestLoginThrottle(t *testing.T) {
 func TestLoginThrottleIPv6Per64(t *testing.T) {
 	clk := newFake()
 	th := NewLoginThrottle(LoginConfig{
-		PerSource: Config{Burst: 2, Every: time.Hour, Now: clk.Now},
-		PerUser:   Config{Burst: 100, Every: time.Hour, Now: clk.Now},
+		PerSource:     Config{Burst: 2, Every: time.Hour, Now: clk.Now},
+		PerSourceUser: Config{Burst: 100, Every: time.Hour, Now: clk.Now},
 	})
 	th.Failed(netip.MustParseAddr("2001:db8:1:2::1"), "")
 	th.Failed(netip.MustParseAddr("2001:db8:1:2:ffff::9"), "")

@@ -36,7 +36,7 @@ func (m *Module) identify(ctx context.Context, c *core.Call) (string, error) {
 	if c.Creds.Authorization != "" {
 		a, err := credentials.ParseAuthorization(c.Creds.Authorization)
 		if err != nil {
-			if err := m.throttled(c, ""); err != nil {
+			if err := m.throttled(ctx, c, ""); err != nil {
 				return "", err
 			}
 			return "", m.failed(ctx, c, "", "", "malformed Authorization header")
@@ -55,7 +55,7 @@ func (m *Module) identify(ctx context.Context, c *core.Call) (string, error) {
 			}
 			return "", m.passwordLogin(ctx, c, a.User, a.Password)
 		}
-		if err := m.throttled(c, ""); err != nil {
+		if err := m.throttled(ctx, c, ""); err != nil {
 			return "", err
 		}
 		return "", m.failed(ctx, c, "", "", "unsupported authentication scheme")
@@ -63,7 +63,7 @@ func (m *Module) identify(ctx context.Context, c *core.Call) (string, error) {
 	if len(c.Creds.PeerCerts) > 0 {
 		name := certName(c.Creds.PeerCerts[0])
 		if name == "" || name == localAdmin || name == anonymous {
-			if err := m.throttled(c, ""); err != nil {
+			if err := m.throttled(ctx, c, ""); err != nil {
 				return "", err
 			}
 			return "", m.failed(ctx, c, "", "cert", "client certificate names no one (no CN or SAN) or a reserved name")
@@ -111,7 +111,7 @@ func (m *Module) tokenLogin(ctx context.Context, c *core.Call, user, tok string)
 // liveSession makes the call the session's user if tok is a live session
 // (of user, when user is given); ok is false when it is not.
 func (m *Module) liveSession(ctx context.Context, c *core.Call, user, tok string) (hash string, ok bool, err error) {
-	if err := m.throttled(c, user); err != nil {
+	if err := m.throttled(ctx, c, user); err != nil {
 		return "", false, err
 	}
 	name, hash, ok, err := m.session(ctx, tok)
@@ -132,7 +132,7 @@ func (m *Module) login(ctx context.Context, c *core.Call, user, pw, failVia, fai
 	if c == nil {
 		return core.Errorf(core.KindInternal, "login outside a call")
 	}
-	if err := m.throttled(c, user); err != nil {
+	if err := m.throttled(ctx, c, user); err != nil {
 		return err
 	}
 	stored := ""
@@ -156,17 +156,24 @@ func (m *Module) login(ctx context.Context, c *core.Call, user, pw, failVia, fai
 	return m.become(ctx, c, user, "password")
 }
 
-// throttled refuses a login attempt from a source or for a user that
-// failed too often, before any hashing.
-func (m *Module) throttled(c *core.Call, user string) error {
+// throttled refuses, before any hashing, a login attempt from a source,
+// or for a user from a source, that failed too often. Each refusal is
+// audited like a failed login: the trail shows the whole attack, not only
+// the attempts that got as far as a password check.
+func (m *Module) throttled(ctx context.Context, c *core.Call, user string) error {
 	ok, wait := m.logins.Check(c.Caller.Addr.Addr(), user)
 	if ok {
 		return nil
 	}
-	return tooMany(wait, "too many failed logins")
+	e := tooMany(wait, "too many failed logins")
+	m.record(ctx, auditEntry{
+		Identity: user, Addr: addrOf(c), Transport: c.Transport, Method: c.Method,
+		Result: kindName(core.KindTooMany), Message: e.Msg, RequestID: c.ID,
+	})
+	return e
 }
 
-func tooMany(wait time.Duration, what string) error {
+func tooMany(wait time.Duration, what string) *core.Error {
 	secs := int((wait + time.Second - 1) / time.Second)
 	return &core.Error{Kind: core.KindTooMany, Msg: fmt.Sprintf("%s; retry after %d s", what, max(secs, 1)), RetryAfter: wait}
 }

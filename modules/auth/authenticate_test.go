@@ -212,7 +212,9 @@ func TestLoginThrottle(t *testing.T) {
 	if ce == nil || ce.Kind != core.KindTooMany || ce.RetryAfter <= 0 {
 		t.Fatalf("after 3 failures: %v", err)
 	}
-	if _, _, err := e.call(netCall{method: "auth.login", args: []any{"alice", "alice-password"}, addr: "192.0.2.99"}); kindOf(err) != "too many requests" {
-		t.Fatalf("login from elsewhere for a throttled user: %v", err)
+	// The user is not locked out: from a source that has not failed, the
+	// right password works at once.
+	if _, _, err := e.call(netCall{method: "auth.login", args: []any{"alice", "alice-password"}, addr: "192.0.2.99"}); err != nil {
+		t.Fatalf("login from elsewhere while another source is throttled: %v", err)
 	}
 }

@@ -43,8 +43,8 @@ func declare(sec *config.Section) *options {
 			"anonymous calls per second allowed per source address, after the burst (0: no limit)").Validate(positive),
 		anonBurst: sec.Int("anon-burst", 200,
 			"anonymous calls one source address may make at once before --auth-anon-rate applies").Validate(positive),
-		loginUser: sec.Int("login-failures", limit.DefaultLogin.PerUser.Burst,
-			"failed logins allowed for one user name before it is throttled to one per 30s (429 with Retry-After)").Validate(positive),
+		loginUser: sec.Int("login-failures", limit.DefaultLogin.PerSourceUser.Burst,
+			"failed logins allowed for one user name from one source address before that pair is throttled to one per 30s (429 with Retry-After); the user still logs in from other addresses").Validate(positive),
 		loginSource: sec.Int("login-source-failures", limit.DefaultLogin.PerSource.Burst,
 			"failed logins allowed from one source address before it is throttled to one per 2s").Validate(positive),
 	}
@@ -58,7 +58,7 @@ func (o *options) aclFile() string { return o.acl.Get() }
 func (o *options) loginConfig() limit.LoginConfig {
 	c := limit.DefaultLogin
 	if n := o.loginUser.Get(); n > 0 {
-		c.PerUser.Burst = n
+		c.PerSourceUser.Burst = n
 	}
 	if n := o.loginSource.Get(); n > 0 {
 		c.PerSource.Burst = n
