@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"aula/internal/core"
 	"aula/internal/wire"
@@ -101,6 +102,10 @@ func (h *Handler) RouteHandler(rt Route) http.Handler {
 			if _, set := c.Named[k]; set || len(v) == 0 || !takesParam(m, k) {
 				continue
 			}
+			if !utf8.ValidString(v[0]) {
+				h.writeError(w, c, core.Errorf(core.KindInvalid, "query parameter %q: invalid UTF-8", k))
+				return
+			}
 			c.Named[k] = v[0]
 		}
 		h.serveCall(w, r, c)
@@ -145,7 +150,9 @@ func (h *Handler) decodeBody(r *http.Request, c *core.Call) error {
 
 // DecodeArgs parses a REST request body: an object gives named arguments,
 // an array positional ones, whitespace or nothing no arguments. Numbers stay
-// exact (json.Number) so integers are not squeezed through float64.
+// exact (json.Number) so integers are not squeezed through float64. Strings
+// must be valid UTF-8: an invalid byte is refused, naming its field, rather
+// than replaced by U+FFFD and stored.
 func DecodeArgs(data []byte) ([]any, map[string]any, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
@@ -159,6 +166,9 @@ func DecodeArgs(data []byte) ([]any, map[string]any, error) {
 	}
 	if dec.More() {
 		return nil, nil, core.Errorf(core.KindParse, "body: trailing data after the JSON value")
+	}
+	if bad := firstInvalidUTF8(data); bad >= 0 {
+		return nil, nil, core.Errorf(core.KindInvalid, "body: %s: invalid UTF-8", invalidUTF8Where(data, bad))
 	}
 	switch t := v.(type) {
 	case map[string]any:

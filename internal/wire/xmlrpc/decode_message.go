@@ -105,7 +105,7 @@ func newDecoder(r io.Reader, limit int64, what string) *decoder {
 	d.x = xml.NewDecoder(d.src)
 	d.cs = charsets{}
 	d.x.CharsetReader = d.cs.reader
-	d.open, d.ntok, d.rootDone, d.limit = d.open[:0], 0, false, d.src.limit
+	d.open, d.ns, d.ntok, d.rootDone, d.limit = d.open[:0], d.ns[:0], 0, false, d.src.limit
 	d.what, d.depth = what, 0
 	return d
 }

@@ -47,6 +47,7 @@ type tokenizer struct {
 	x        *xml.Decoder
 	cs       charsets
 	open     []xml.Name
+	ns       []nsBinding // namespace declarations in scope (see namespace.go)
 	ntok     int
 	rootDone bool
 	limit    int64
@@ -77,7 +78,7 @@ func (t *tokenizer) next() error {
 			}
 			t.open = append(t.open, tk.Name)
 			t.tok = token{kind: startTag, name: tk.Name.Local}
-			return nil
+			return t.enterNS(tk)
 		case xml.EndElement:
 			n := len(t.open)
 			if n == 0 {
@@ -87,6 +88,7 @@ func (t *tokenizer) next() error {
 				return t.syntax("element <%s> closed by </%s>", qname(top), qname(tk.Name))
 			}
 			t.open = t.open[:n-1]
+			t.leaveNS()
 			t.rootDone = n == 1
 			t.tok = token{kind: endTag, name: tk.Name.Local}
 			return nil
@@ -114,6 +116,10 @@ func (t *tokenizer) next() error {
 func (t *tokenizer) drain() error {
 	for {
 		if err := t.next(); err != nil {
+			var foreign *foreignNSError
+			if errors.As(err, &foreign) {
+				continue // well-formed all the same
+			}
 			if err == io.EOF {
 				return nil
 			}
