@@ -41,8 +41,15 @@ func bareApp(t *testing.T) *core.App {
 // methods only; whatever identity a front end puts in the caller is not
 // believed; the CLI's local caller may call everything.
 func TestSecureByDefault(t *testing.T) {
-	a := bareApp(t)
 	ctx := context.Background()
+	echo, err := core.NewApp(nil, "echo") // the app issue 11 found answering system.metrics to anyone
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := echo.Handle(ctx, &core.Call{Method: "system.metrics", Args: []any{}, Transport: "xmlrpc"}); core.KindOf(err) != core.KindUnauthenticated {
+		t.Fatalf("NewApp(nil, \"echo\") answers system.metrics: %v", err)
+	}
+	a := bareApp(t)
 	forged := core.Caller{Identity: "mallory", Groups: []string{core.AdminGroup}, Via: "cert"}
 	for _, m := range []string{"system.metrics", "accesstest.member", "accesstest.adm"} {
 		for _, caller := range []core.Caller{{}, forged} {
