@@ -24,7 +24,19 @@ const xmlHeader = `<?xml version="1.0"?>` + "\n"
 // <array> or <struct>, a nil []byte an empty <base64>. Pointers and
 // interfaces are followed. Channels, functions and complex numbers are
 // errors, as is nesting beyond MaxDepth.
+//
+// A struct whose members are all strings, pointers to strings and string
+// maps is written from a snapshot of the last such reply when it has the
+// same shape (encode_flat.go): the same bytes, less the work.
 func AppendResponse(dst []byte, v any) ([]byte, error) {
+	if b, ok := appendFlatResponse(dst, v); ok {
+		return b, nil
+	}
+	return appendGeneralResponse(dst, v)
+}
+
+// appendGeneralResponse is AppendResponse value by value.
+func appendGeneralResponse(dst []byte, v any) ([]byte, error) {
 	b := append(dst, xmlHeader+"<methodResponse><params><param>"...)
 	b, err := appendValue(b, v, 0)
 	if err != nil {
