@@ -116,15 +116,18 @@ func (f *FrontEnd) serve(c net.Conn) {
 		}
 		out, err := f.env.App.Handle(context.Background(), call)
 		if err != nil {
-			fmt.Fprintf(c, "ERR %s\n", core.AsError(err).PublicMessage(f.env.Debug))
+			fmt.Fprintf(c, "ERR %s\n", oneLine(core.AsError(err).PublicMessage(f.env.Debug)))
 			continue
 		}
-		fmt.Fprintf(c, "OK %v\n", out)
+		fmt.Fprintf(c, "OK %s\n", oneLine(fmt.Sprint(out)))
 	}
 	if errors.Is(sc.Err(), bufio.ErrTooLong) {
 		fmt.Fprintf(c, "ERR line longer than %d bytes\n", MaxLine)
 	}
 }
+
+// oneLine keeps a reply on its line.
+func oneLine(s string) string { return strings.NewReplacer("\r", " ", "\n", " ").Replace(s) }
 
 // Shutdown stops accepting, then closes the open connections (a line
 // protocol has no request boundary to wait for) and waits for them.

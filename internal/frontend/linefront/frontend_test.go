@@ -79,3 +79,44 @@ func TestLineProtocol(t *testing.T) {
 		t.Error("still accepting after Shutdown")
 	}
 }
+
+// FuzzLine feeds arbitrary bytes to one connection: every line is
+// answered or refused, and the connection ends when the client does.
+func FuzzLine(f *testing.F) {
+	log := slog.New(slog.DiscardHandler)
+	app, err := core.NewApp(log, "echo")
+	if err != nil {
+		f.Fatal(err)
+	}
+	fe := &FrontEnd{env: &core.FrontEnv{App: app, Log: log}}
+	for _, s := range []string{"echo.echo a b\n", "\n\n", "system.listMethods", "x\x00y z\r\n", strings.Repeat("a ", 3000)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		srv, cli := net.Pipe()
+		fe.conns.Add(1) // serve marks it done
+		done := make(chan struct{})
+		go func() { fe.serve(srv); close(done) }()
+		replies := make(chan string, 1)
+		go func() {
+			var sb strings.Builder
+			r := bufio.NewReader(cli)
+			for {
+				line, err := r.ReadString('\n')
+				sb.WriteString(line)
+				if err != nil {
+					break
+				}
+			}
+			replies <- sb.String()
+		}()
+		cli.Write(b)
+		cli.Close()
+		<-done
+		for _, line := range strings.SplitAfter(<-replies, "\n") {
+			if line != "" && !strings.HasPrefix(line, "OK ") && !strings.HasPrefix(line, "ERR ") {
+				t.Fatalf("reply line %q", line)
+			}
+		}
+	})
+}
