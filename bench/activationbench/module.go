@@ -10,11 +10,13 @@ import (
 
 	"aula/internal/config"
 	"aula/internal/core"
+	_ "aula/internal/frontend/activationfront" // the "activation" front end
 	"aula/internal/store"
 	activationmod "aula/modules/activation"
 )
 
-// moduleServer is the real activation module answering on 127.0.0.1: its
+// moduleServer is the real activation module answering on 127.0.0.1
+// through its TCP 191 front end: its
 // own store in a temp directory, leases imported through its admin
 // method, started as `aula serve` starts it. Every answer goes through the
 // module's hot path: cache lookup, memoised reply, request record.
@@ -56,6 +58,11 @@ func startModule(n int) (*moduleServer, error) {
 	mod, _ := app.Module("activation")
 	m := mod.(*activationmod.Module)
 	m.Configure(set.Section("activation"))
+	fronts, err := core.NewFrontEnds("activation")
+	if err != nil {
+		return fail(err)
+	}
+	fronts.Configure(set)
 	if _, err := set.Load(config.Sources{Args: []string{"--activation-listen=127.0.0.1:0"}}); err != nil {
 		return fail(err)
 	}
@@ -88,18 +95,26 @@ func startModule(n int) (*moduleServer, error) {
 			return fail(fmt.Errorf("importing bench leases: %w", err))
 		}
 	}
-	if err := m.Bind(ctx); err != nil {
+	// Served as `aula serve` serves it: the TCP 191 front end turns each
+	// request into a call of activation.answer through App.Handle.
+	if err := fronts.Bind(ctx, &core.FrontEnv{App: app, Log: log}); err != nil {
 		return fail(err)
 	}
 	if err := app.Start(ctx); err != nil {
+		fronts.Shutdown(ctx)
+		return fail(err)
+	}
+	if err := fronts.Start(ctx); err != nil {
+		fronts.Shutdown(ctx)
 		return fail(err)
 	}
 	cleanup = append(cleanup, func() {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
+		fronts.Shutdown(sctx)
 		app.Stop(sctx)
 	})
-	s.Addr = m.Addr().String()
+	s.Addr = fronts.Addrs()["activation.tcp"]
 	s.Lease = func(sn string) []byte { return []byte(benchLease(sn)) }
 	s.stop = func() { fail(nil) }
 	return s, nil

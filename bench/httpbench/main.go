@@ -16,7 +16,7 @@ import (
 
 	"aula/bench/loadgen"
 	"aula/internal/core"
-	"aula/internal/server"
+	"aula/internal/frontend/httpfront"
 	"aula/internal/wire/xmlrpc"
 	_ "aula/modules/echo"
 )
@@ -47,7 +47,7 @@ func run(duration time.Duration, conns, rounds int) error {
 	if err != nil {
 		return err
 	}
-	h, err := server.Handler(app, false)
+	h, err := httpfront.Handler(app, false)
 	if err != nil {
 		return err
 	}

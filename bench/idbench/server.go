@@ -10,6 +10,7 @@ import (
 
 	"aula/internal/config"
 	"aula/internal/core"
+	"aula/internal/frontend/httpfront"
 	"aula/internal/server"
 	"aula/internal/store"
 )
@@ -45,7 +46,7 @@ func startAula(ctx context.Context, dataDir string) (*aula, error) {
 		db.Close()
 		return nil, err
 	}
-	h, err := server.Handler(app, false)
+	h, err := httpfront.Handler(app, false)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -7,6 +7,10 @@ import (
 
 	"aula/internal/cli"
 
+	// The front-end set: a protocol is served when its package is imported.
+	_ "aula/internal/frontend/activationfront"
+	_ "aula/internal/frontend/httpfront"
+
 	// The module set: a module is in the binary when it is imported here.
 	_ "aula/modules/activation"
 	_ "aula/modules/auth"

@@ -16,14 +16,12 @@ import (
 // coreOpts are the options every command shares.
 type coreOpts struct {
 	dataDir   *config.Opt[string]
-	listen    *config.Opt[string]
-	xsListen  *config.Opt[string]
 	debug     *config.Opt[bool]
 	logLevel  *config.Opt[string]
 	logFormat *config.Opt[string]
 	url       *config.Opt[string]
 	client    *clientOpts // TLS for --url
-	srv       *serverOpts // TLS, privilege drop, pidfile, connection caps, timeouts
+	srv       *serverOpts // TLS, privilege drop, pidfile
 }
 
 func defaultDataDir() string {
@@ -36,8 +34,6 @@ func defaultDataDir() string {
 func declareCore(s *config.Set) *coreOpts {
 	return &coreOpts{
 		dataDir:   s.String("data-dir", defaultDataDir(), "directory holding the database and keys (created 0700; /var/lib/aula as root, else ./aula-data)"),
-		listen:    s.String("listen", ":8000", "main HTTP listener: REST, XML-RPC at / and /RPC2, /api, /metrics (empty turns it off)"),
-		xsListen:  s.String("xs-listen", ":8080", "OLPC XS listener for the Sugar shell's XML-RPC register (same handler; empty turns it off)"),
 		debug:     s.Bool("debug", false, "send internal error details and stacks to clients (Clarens's PythonDebug); never on a production server"),
 		logLevel:  s.String("log-level", "info", "log level: debug, info, warn, error").Choices("debug", "info", "warn", "error"),
 		logFormat: s.String("log-format", "text", "log format on stderr: text or json").Choices("text", "json"),
@@ -48,33 +44,40 @@ func declareCore(s *config.Set) *coreOpts {
 }
 
 // declareAll builds the set of every option a command may take, the
-// core's and each registered module's, with the modules it instantiated
-// to ask. It opens nothing.
-func declareAll() (*config.Set, *coreOpts, *core.App, error) {
+// core's, each registered module's and each registered front end's, with
+// the modules it instantiated to ask. It opens nothing.
+func declareAll() (*config.Set, *coreOpts, *core.App, *core.FrontEnds, error) {
 	s := config.NewSet()
 	opts := declareCore(s)
 	app, err := core.NewApp(nil)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	app.Configure(s)
-	return s, opts, app, nil
+	fronts, err := core.NewFrontEnds()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	fronts.Configure(s)
+	return s, opts, app, fronts, nil
 }
 
-// loaded is a loaded configuration with its modules.
+// loaded is a loaded configuration with its modules and front ends.
 type loaded struct {
-	set   *config.Set
-	opts  *coreOpts
-	app   *core.App
-	log   *slog.Logger
-	store *store.DB
-	env   *core.Env
+	set    *config.Set
+	opts   *coreOpts
+	app    *core.App
+	fronts *core.FrontEnds // configured, not bound
+	log    *slog.Logger
+	store  *store.DB
+	env    *core.Env
 }
 
-// load builds the option set (core + every module's), reads every source
-// and instantiates the modules. It opens nothing.
+// load builds the option set (core + every module's + every front end's),
+// reads every source and instantiates the modules and front ends. It
+// opens nothing.
 func load(args []string, stderr io.Writer) (*loaded, []string, error) {
-	s, opts, app, err := declareAll()
+	s, opts, app, fronts, err := declareAll()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,7 +93,7 @@ func load(args []string, stderr io.Writer) (*loaded, []string, error) {
 	}
 	log := newLogger(stderr, opts.logLevel.Get(), opts.logFormat.Get())
 	app.Log = log
-	return &loaded{set: s, opts: opts, app: app, log: log}, rest, nil
+	return &loaded{set: s, opts: opts, app: app, fronts: fronts, log: log}, rest, nil
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {

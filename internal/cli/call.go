@@ -28,7 +28,11 @@ func runCall(ctx context.Context, st *stdio, args []string) error {
 	for _, a := range rest[1:] {
 		params = append(params, parseArg(a))
 	}
-	url := serverURL(rt.opts.url.Get(), rt.opts.listen.Get())
+	listen := ""
+	if o, ok := rt.set.Lookup("listen"); ok { // the HTTP front end's, when in the binary
+		listen = o.Text
+	}
+	url := serverURL(rt.opts.url.Get(), listen)
 	client, err := rt.opts.client.httpClient()
 	if err != nil {
 		return err

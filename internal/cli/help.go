@@ -91,7 +91,7 @@ func commandHelp(name string) string {
 
 // OptionNames lists every option aula reads (for tests).
 func OptionNames() []string {
-	s, _, _, err := declareAll()
+	s, _, _, _, err := declareAll()
 	if err != nil {
 		return nil
 	}
@@ -100,7 +100,7 @@ func OptionNames() []string {
 
 // optionsUsage lists every option with its type, help and default.
 func optionsUsage() string {
-	s, _, _, err := declareAll()
+	s, _, _, _, err := declareAll()
 	if err != nil {
 		return "(cannot list the options: " + err.Error() + ")\n"
 	}

@@ -49,7 +49,7 @@ func runModuleCommand(ctx context.Context, st *stdio, cmd core.Command, args []s
 // splitArgs separates aula's own options (every --name a config option
 // knows) from the command's arguments and flags.
 func splitArgs(args []string) (cfg, cmd []string) {
-	s, _, _, err := declareAll()
+	s, _, _, _, err := declareAll()
 	if err != nil {
 		return nil, args // a wiring bug; load reports it
 	}

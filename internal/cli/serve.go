@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"time"
 
 	"aula/internal/config"
 	"aula/internal/core"
-	"aula/internal/limit"
 	"aula/internal/server"
 )
 
@@ -18,19 +16,16 @@ import (
 // SIGTERM before the listeners are torn down.
 const shutdownGrace = 30 * time.Second
 
-// serverOpts are the options of the listeners and the process: TLS,
-// privilege drop, pidfile, connection caps and timeouts.
+// serverOpts are the options of the process that every front end shares:
+// TLS, privilege drop, pidfile. Each front end declares its own listeners,
+// caps and timeouts (internal/frontend/...).
 type serverOpts struct {
 	tlsCert, tlsKey, tlsClientAuth, tlsClientCA *config.Opt[string]
 	caDir                                       *config.Opt[string]
 	user, group, pidfile                        *config.Opt[string]
-	maxConns, maxConnsPerIP                     *config.Opt[int]
-	headerTimeout, readTimeout                  *config.Opt[time.Duration]
-	writeTimeout, idleTimeout                   *config.Opt[time.Duration]
 }
 
 func declareServer(s *config.Set) *serverOpts {
-	d := server.DefaultTimeouts
 	return &serverOpts{
 		tlsCert:       s.String("tls-cert", "", "PEM certificate (chain) for every HTTP listener; with --tls-key turns TLS on (TLS 1.2 at least)"),
 		tlsKey:        s.String("tls-key", "", "PEM private key of --tls-cert; aula refuses a key file others may read"),
@@ -40,12 +35,6 @@ func declareServer(s *config.Set) *serverOpts {
 		user:          s.String("user", "", "aula serve started as root binds its listeners, then runs as this user (and hands it the data directory)"),
 		group:         s.String("group", "", "group to run as with --user (empty: the user's primary group)"),
 		pidfile:       s.String("pidfile", "", "aula serve writes its process id here (refusing to start if another live process holds it)"),
-		maxConns:      s.Int("max-conns", 1024, "open connections per HTTP listener at most; more are closed at once (0: no cap)"),
-		maxConnsPerIP: s.Int("max-conns-per-ip", 0, "open connections per source address and listener at most (0: no cap; mind school NATs)"),
-		headerTimeout: s.Duration("http-header-timeout", d.ReadHeader, "time a client gets to send its request headers (and finish the TLS handshake)"),
-		readTimeout:   s.Duration("http-read-timeout", d.Read, "time a client gets to send a whole request"),
-		writeTimeout:  s.Duration("http-write-timeout", d.Write, "time a reply may take to be written"),
-		idleTimeout:   s.Duration("http-idle-timeout", d.Idle, "how long an idle keep-alive connection is kept open"),
 	}
 }
 
@@ -114,61 +103,51 @@ func runServe(ctx context.Context, st *stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := server.Handler(rt.app, rt.opts.debug.Get())
-	if err != nil {
-		return err
-	}
-	srv := &server.HTTP{Handler: h, Log: rt.log, Listeners: []server.Listener{
-		{Name: "main", Addr: rt.opts.listen.Get()},
-		{Name: "xs", Addr: rt.opts.xsListen.Get()},
-	}, Timeouts: server.Timeouts{ReadHeader: so.headerTimeout.Get(), Read: so.readTimeout.Get(),
-		Write: so.writeTimeout.Get(), Idle: so.idleTimeout.Get()}}
-	if n, perIP := so.maxConns.Get(), so.maxConnsPerIP.Get(); n > 0 || perIP > 0 {
-		srv.ConnLimit = func(ln net.Listener) net.Listener {
-			return limit.NewListener(ln, limit.ListenerConfig{MaxConns: n, MaxPerIP: perIP})
-		}
-	}
+	failed := make(chan error, 1)
+	env := &core.FrontEnv{App: rt.app, Log: rt.log, Debug: rt.opts.debug.Get(), DataDir: rt.opts.dataDir.Get(),
+		Fail: func(err error) {
+			select {
+			case failed <- err:
+			default:
+			}
+		}}
 	if tlsSt != nil {
-		srv.TLS, srv.PeerCheck = tlsSt.Config, tlsSt.PeerCheck
-		ctx = server.WithTLS(ctx, tlsSt)
+		env.TLS, env.PeerCheck = tlsSt.Config, tlsSt.PeerCheck
 	}
-	if err := srv.Bind(); err != nil {
-		return err
-	}
-	if err := rt.app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if b, ok := m.(core.Binder); ok {
-			return b.Bind(ctx)
-		}
-		return nil
-	}); err != nil {
-		srv.Shutdown(context.Background())
+	// Every front end binds before the privilege drop (low ports), starts
+	// after the modules and is shut down before them.
+	if err := rt.fronts.Bind(ctx, env); err != nil {
 		return err
 	}
 	if acct != nil {
 		if err := rt.dropTo(*acct); err != nil {
-			srv.Shutdown(context.Background())
+			rt.fronts.Shutdown(context.Background())
 			return err
 		}
 	} else if os.Geteuid() == 0 {
 		rt.log.Warn("serving as root: start with --user (and --group) to drop privileges after binding")
 	}
 	if err := rt.app.Start(ctx); err != nil {
-		srv.Shutdown(context.Background())
+		rt.fronts.Shutdown(context.Background())
 		return err
 	}
-	srv.Start()
+	if err := rt.fronts.Start(ctx); err != nil {
+		rt.fronts.Shutdown(context.Background())
+		rt.app.Stop(context.Background())
+		return err
+	}
 	rt.log.Info("aula serving", "version", server.Version, "data-dir", rt.opts.dataDir.Get(), "chain", rt.app.Chain(),
-		"uid", os.Getuid(), "gid", os.Getgid())
+		"frontends", frontEndIDs(rt.fronts), "uid", os.Getuid(), "gid", os.Getgid())
 	var serveErr error
 	select {
 	case <-ctx.Done():
 		rt.log.Info("shutting down: finishing in-flight calls", "grace", shutdownGrace)
-	case serveErr = <-srv.Err():
+	case serveErr = <-failed:
 		rt.log.Error("listener failed; shutting down", "err", serveErr)
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := rt.fronts.Shutdown(sctx); err != nil {
 		rt.log.Warn("shutdown", "err", err)
 	}
 	if err := rt.app.Stop(sctx); err != nil {
@@ -176,6 +155,14 @@ func runServe(ctx context.Context, st *stdio, args []string) error {
 	}
 	rt.log.Info("stopped")
 	return serveErr
+}
+
+func frontEndIDs(fs *core.FrontEnds) []string {
+	var ids []string
+	for _, f := range fs.Infos() {
+		ids = append(ids, f.ID)
+	}
+	return ids
 }
 
 // dropTo hands the data directory (and the client CA directory, whose

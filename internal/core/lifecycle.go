@@ -43,12 +43,6 @@ type OnceIniter interface {
 	InitOnce(ctx context.Context, env *Env) error
 }
 
-// Binder opens the module's own listeners (e.g. TCP 191); it runs before
-// privileges are dropped so low ports can be bound.
-type Binder interface {
-	Bind(ctx context.Context) error
-}
-
 // Starter starts serving and background loops; only `aula serve` starts
 // modules, CLI commands merely provision them.
 type Starter interface {

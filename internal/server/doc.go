@@ -1,5 +1,6 @@
-// Package server assembles aula's HTTP listeners around a core.App: the mux
-// (XML-RPC at / and /RPC2, REST at /api and module routes, /metrics), the
-// http.Server timeouts that keep slow clients from holding the server, and
-// graceful shutdown (stop accepting, finish in-flight calls, stop modules).
+// Package server is what the server process and its HTTP front end share:
+// HTTP listeners serving a handler with the http.Server timeouts that keep
+// slow clients from holding the server and graceful shutdown (HTTP), the
+// TLS configuration every TLS listener uses, the privilege drop and the
+// pidfile. What is served lives in internal/frontend/...
 package server

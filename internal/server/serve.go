@@ -17,6 +17,9 @@ import (
 type Listener struct {
 	Name string // "main", "xs", ...
 	Addr string // "" turns it off
+	// Handler serves this listener instead of HTTP.Handler (an extra
+	// listener serving a few routes only).
+	Handler http.Handler
 }
 
 // Timeouts bound how long one connection may hold the server: a client
@@ -93,11 +96,14 @@ func (h *HTTP) closeBound() {
 func (h *HTTP) Start() {
 	h.errc = make(chan error, len(h.bound))
 	to := h.Timeouts.withDefaults()
-	handler := h.Handler
-	if h.PeerCheck != nil {
-		handler = checkPeers(handler, h.PeerCheck, h.Log)
-	}
 	for _, b := range h.bound {
+		handler := h.Handler
+		if b.Handler != nil {
+			handler = b.Handler
+		}
+		if h.PeerCheck != nil {
+			handler = checkPeers(handler, h.PeerCheck, h.Log)
+		}
 		ln := b.ln
 		if h.ConnLimit != nil {
 			ln = h.ConnLimit(ln)

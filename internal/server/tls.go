@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -112,18 +111,3 @@ func CheckKeyFile(path string) error {
 
 // DefaultCADir is where `aula ca` keeps the CA when --ca-dir is not set.
 func DefaultCADir(dataDir string) string { return filepath.Join(dataDir, "ca") }
-
-type tlsKey struct{}
-
-// WithTLS returns ctx carrying the server TLS configuration, so modules
-// opening their own listeners in Bind or Start can reuse it.
-func WithTLS(ctx context.Context, st *ServerTLS) context.Context {
-	return context.WithValue(ctx, tlsKey{}, st)
-}
-
-// TLSFrom returns the server TLS configuration carried by ctx, or nil when
-// the server runs without TLS.
-func TLSFrom(ctx context.Context) *ServerTLS {
-	st, _ := ctx.Value(tlsKey{}).(*ServerTLS)
-	return st
-}

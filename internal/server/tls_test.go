@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/tls"
 	"os"
 	"path/filepath"
@@ -46,10 +45,6 @@ func TestTLSConfig(t *testing.T) {
 	st, err = TLSConfig(TLSOptions{CertFile: cert, KeyFile: key, ClientAuth: "request", ClientCA: filepath.Join(dir, "ca.crt")})
 	if err != nil || st.Config.ClientAuth != tls.VerifyClientCertIfGiven || st.PeerCheck != nil {
 		t.Fatalf("PEM client CA: %+v %v", st, err)
-	}
-	ctx := WithTLS(context.Background(), st)
-	if TLSFrom(ctx) != st || TLSFrom(context.Background()) != nil {
-		t.Fatal("TLSFrom")
 	}
 	bad := []struct {
 		o    TLSOptions

@@ -106,11 +106,11 @@ func TestOtherProcess(t *testing.T) {
 	cli := newHarness(t, srv.dir) // a second store and module on the same files
 	lease := signedLease(t, 1, testSN, testUUID, time.Now().Add(24*time.Hour))
 	cli.mustCall("activation.import_leases", map[string]any{"source": "a", "content": lease})
-	waitFor(t, "the server to serve the imported lease", func() bool { return string(ask(t, srv.mod.Addr(), testSN)) == lease })
+	waitFor(t, "the server to serve the imported lease", func() bool { return string(ask(t, srv.tcp(), testSN)) == lease })
 	cli.mustCall("activation.stolen_add", map[string]any{"serial": testSN})
-	waitFor(t, "the server to answer STOLEN", func() bool { return string(ask(t, srv.mod.Addr(), testSN)) == "STOLEN" })
+	waitFor(t, "the server to answer STOLEN", func() bool { return string(ask(t, srv.tcp(), testSN)) == "STOLEN" })
 	cli.mustCall("activation.stolen_remove", map[string]any{"serial": testSN})
-	waitFor(t, "the stolen mark to go", func() bool { return string(ask(t, srv.mod.Addr(), testSN)) == lease })
+	waitFor(t, "the stolen mark to go", func() bool { return string(ask(t, srv.tcp(), testSN)) == lease })
 	if _, err := cli.call("activation.stolen_remove", map[string]any{"serial": testSN}); core.KindOf(err) != core.KindNotFound {
 		t.Errorf("removing a missing mark: %v", err)
 	}

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
-	"net/netip"
 
+	"aula/internal/core"
 	"aula/internal/lease"
-	"aula/internal/wire/activation"
 )
 
 // What a request was given, as recorded and listed.
@@ -23,19 +21,70 @@ const (
 // (the XO compares with != 'STOLEN').
 var StolenReply = []byte("STOLEN")
 
-// Answer is the TCP 191 hot path (activation.Answerer): a map lookup in
-// the cache and a note in the in-memory request log. Only a laptop that
-// can be given a lease but has none yet costs more: one signature, shared
-// by everyone asking for that serial at the time.
-func (m *Module) Answer(ctx context.Context, req activation.Request, peer net.Addr) []byte {
+// AnswerArgs is one TCP 191 request as the activation front end
+// (internal/frontend/activationfront) decoded it: a serial, or an
+// rtcreset line's serial, RTC timestamp and RTC count. Invalid, when set,
+// says why the front end could not read a request (malformed, too large,
+// too slow); it is answered as an unknown laptop.
+type AnswerArgs struct {
+	Serial       string `json:"serial"`
+	RTCTimestamp string `json:"rtc_timestamp,omitempty"`
+	RTCCount     string `json:"rtc_count,omitempty"`
+	Invalid      string `json:"invalid,omitempty"`
+}
+
+// RTCReset is an "rtcreset SN RTCTIMESTAMP RTCCOUNT" request: the XO asks
+// for an rtc01 reply to reset its clock.
+type RTCReset struct {
+	Serial    string
+	Timestamp string // the XO's current RTC, YYYYMMDDTHHMMSSZ
+	Count     string // RTCCOUNT as sent, 1-10 digits
+}
+
+const answerHelp = `The reply an XO laptop gets on TCP 191, as exact bytes: its lease lines, STOLEN, an rtc01 line for an rtcreset (serial, rtc_timestamp, rtc_count), or the unknown reply (--activation-unknown-reply; empty: the connection is closed with nothing). The activation front end calls it for every request; invalid names a request it could not read.`
+
+// answerMethod is activation.answer, the TCP 191 hot path as a method, so
+// that each request goes through the chain (limit, audit, metrics) like
+// any other call.
+func (m *Module) answerMethod() core.Method {
+	meth := core.Func("answer", answerHelp, func(ctx context.Context, in AnswerArgs) ([]byte, error) {
+		peer := ""
+		if c := core.CallFrom(ctx); c != nil && c.Caller.Addr.IsValid() {
+			peer = c.Caller.Addr.Addr().String()
+		}
+		switch {
+		case in.Invalid != "":
+			return m.invalid(ctx, peer, in.Invalid), nil
+		case !lease.ValidSerial(in.Serial):
+			return m.invalid(ctx, peer, "serial: not 1-20 characters A-Z 0-9"), nil
+		case in.RTCTimestamp == "" && in.RTCCount == "":
+			return m.Answer(ctx, in.Serial, nil, peer), nil
+		case !validCount(in.RTCCount):
+			return m.invalid(ctx, peer, "rtc_count: not 1-10 decimal digits"), nil
+		}
+		if _, err := lease.ParseStamp(in.RTCTimestamp); err != nil {
+			return m.invalid(ctx, peer, "rtc_timestamp: want YYYYMMDDTHHMMSSZ"), nil
+		}
+		return m.Answer(ctx, in.Serial, &RTCReset{Serial: in.Serial, Timestamp: in.RTCTimestamp, Count: in.RTCCount}, peer), nil
+	})
+	meth.Access = core.Public
+	return meth
+}
+
+// Answer is the TCP 191 hot path: a map lookup in the cache and a note in
+// the in-memory request log. Only a laptop that can be given a lease but
+// has none yet costs more: one signature, shared by everyone asking for
+// that serial at the time. rtc is nil for a lease request; peer is the
+// asking address, for the request record.
+func (m *Module) Answer(ctx context.Context, serial string, rtc *RTCReset, peer string) []byte {
 	var reply []byte
 	var given string
-	if req.RTCReset != nil {
-		reply, given = m.answerRTC(ctx, req.RTCReset)
+	if rtc != nil {
+		reply, given = m.answerRTC(ctx, rtc)
 	} else {
-		reply, given = m.answerSerial(ctx, req.Serial)
+		reply, given = m.answerSerial(ctx, serial)
 	}
-	m.reqs.record(req.Serial, peerHost(peer), given, now())
+	m.reqs.record(serial, peer, given, now())
 	if given == givenUnknown {
 		return m.set.unknownReply
 	}
@@ -63,9 +112,9 @@ func (m *Module) answerSerial(ctx context.Context, serial string) ([]byte, strin
 }
 
 // invalid answers a request that was malformed, oversized or too slow.
-func (m *Module) invalid(ctx context.Context, raw []byte, peer net.Addr, err error) []byte {
+func (m *Module) invalid(ctx context.Context, peer, why string) []byte {
 	if m.log.Enabled(ctx, slog.LevelDebug) {
-		m.log.Debug("activation: bad request", "peer", peer.String(), "err", err, "bytes", len(raw))
+		m.log.Debug("activation: bad request", "peer", peer, "err", why)
 	}
 	m.reqs.countInvalid()
 	return m.set.unknownReply
@@ -74,7 +123,7 @@ func (m *Module) invalid(ctx context.Context, raw []byte, peer net.Addr, err err
 // answerRTC signs an rtc01 reply setting the laptop's clock to now. It is
 // signed per request (each carries its own RTC count), so it goes through a
 // one-at-a-time gate: a flood of rtcreset requests costs one core at most.
-func (m *Module) answerRTC(ctx context.Context, r *activation.RTCReset) ([]byte, string) {
+func (m *Module) answerRTC(ctx context.Context, r *RTCReset) ([]byte, string) {
 	t := now()
 	l := m.cache.get(r.Serial)
 	if l != nil && l.stolen {
@@ -106,21 +155,17 @@ func (m *Module) answerRTC(ctx context.Context, r *activation.RTCReset) ([]byte,
 	return []byte(line.String()), givenRTC
 }
 
-// peerHost is the address part of a peer, for the request record.
-func peerHost(a net.Addr) string {
-	if a == nil {
-		return ""
+// validCount reports whether s is an RTC count: 1-10 decimal digits.
+func validCount(s string) bool {
+	if len(s) == 0 || len(s) > 10 {
+		return false
 	}
-	if ta, ok := a.(*net.TCPAddr); ok {
-		if ip, ok := netip.AddrFromSlice(ta.IP); ok {
-			return ip.Unmap().String()
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
 		}
 	}
-	host, _, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return a.String()
-	}
-	return host
+	return true
 }
 
 // errNoKey is returned when signing is asked for without a server key.

@@ -32,7 +32,7 @@ func TestExchange(t *testing.T) {
 		return h.mod.cache.get(testSN) != nil && l != nil && l.stolen
 	})
 
-	addr := h.mod.Addr()
+	addr := h.tcp()
 	if got := ask(t, addr, testSN); string(got) != long+short {
 		t.Errorf("lease reply: got %q\nwant the longest-lived lease first, then the other", got)
 	}
@@ -57,7 +57,7 @@ func TestExchange(t *testing.T) {
 // as the XS does.
 func TestUnknownReplyEmpty(t *testing.T) {
 	h := newHarness(t, "", "--activation-unknown-reply=").serve()
-	if got := ask(t, h.mod.Addr(), "NOSUCH1"); len(got) != 0 {
+	if got := ask(t, h.tcp(), "NOSUCH1"); len(got) != 0 {
 		t.Errorf("got %q, want nothing", got)
 	}
 }
@@ -67,7 +67,7 @@ func TestUnknownReplyEmpty(t *testing.T) {
 func TestSilentClientCutOff(t *testing.T) {
 	h := newHarness(t, "").serve()
 	for _, send := range []string{"", testSN} {
-		c, err := net.Dial("tcp", h.mod.Addr().String())
+		c, err := net.Dial("tcp", h.tcp())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,10 +93,10 @@ func TestRequestLog(t *testing.T) {
 	h.mustCall("activation.stolen_add", map[string]any{"serial": "SHF7000000A"})
 	waitFor(t, "the cache", func() bool { l := h.mod.cache.get("SHF7000000A"); return l != nil && l.stolen })
 	for range 3 {
-		ask(t, h.mod.Addr(), testSN)
+		ask(t, h.tcp(), testSN)
 	}
-	ask(t, h.mod.Addr(), "SHF7000000A")
-	ask(t, h.mod.Addr(), "NOSUCH1")
+	ask(t, h.tcp(), "SHF7000000A")
+	ask(t, h.tcp(), "NOSUCH1")
 	var rows []LaptopStatus
 	waitFor(t, "the request records", func() bool {
 		rows = h.mustCall("activation.list", nil).([]LaptopStatus)

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -18,8 +17,9 @@ import (
 
 	"aula/internal/config"
 	"aula/internal/core"
+	"aula/internal/frontend/activationfront"
+	"aula/internal/frontend/httpfront"
 	"aula/internal/lease"
-	"aula/internal/server"
 	"aula/internal/store"
 	"aula/internal/wire/activation"
 )
@@ -41,14 +41,15 @@ var masterKey = sync.OnceValue(func() *lease.PrivateKey {
 })
 
 // harness is one in-process aula with the activation module (and a fake
-// id module), booted as internal/cli does.
+// id module), booted as internal/cli does, with the TCP 191 front end.
 type harness struct {
-	t   testing.TB
-	dir string
-	app *core.App
-	mod *Module
-	db  *store.DB
-	srv *httptest.Server
+	t      testing.TB
+	dir    string
+	app    *core.App
+	mod    *Module
+	db     *store.DB
+	fronts *core.FrontEnds
+	srv    *httptest.Server
 }
 
 // testArgs keep the tests off port 191 and quick to notice changes.
@@ -67,6 +68,11 @@ func newHarness(t testing.TB, dir string, args ...string) *harness {
 	}
 	set := config.NewSet()
 	app.Configure(set)
+	fronts, err := core.NewFrontEnds("activation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fronts.Configure(set)
 	if _, err := set.Load(config.Sources{Args: append(append([]string{}, testArgs...), args...)}); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +81,7 @@ func newHarness(t testing.TB, dir string, args ...string) *harness {
 		t.Fatal(err)
 	}
 	mod, _ := app.Module("activation")
-	h := &harness{t: t, dir: dir, app: app, mod: mod.(*Module), db: db}
+	h := &harness{t: t, dir: dir, app: app, mod: mod.(*Module), db: db, fronts: fronts}
 	t.Cleanup(h.close)
 	if err := db.Migrate(ctx, "activation", h.mod.Migrations()); err != nil {
 		t.Fatal(err)
@@ -87,17 +93,21 @@ func newHarness(t testing.TB, dir string, args ...string) *harness {
 	return h
 }
 
-// serve binds and starts the module and the HTTP handler.
+// serve binds and starts the module, the TCP 191 front end and the HTTP
+// handler, in the order `aula serve` does.
 func (h *harness) serve() *harness {
 	h.t.Helper()
 	ctx := context.Background()
-	if err := h.mod.Bind(ctx); err != nil {
+	if err := h.fronts.Bind(ctx, &core.FrontEnv{App: h.app, Log: quietLog}); err != nil {
 		h.t.Fatal(err)
 	}
 	if err := h.app.Start(ctx); err != nil {
 		h.t.Fatal(err)
 	}
-	handler, err := server.Handler(h.app, false)
+	if err := h.fronts.Start(ctx); err != nil {
+		h.t.Fatal(err)
+	}
+	handler, err := httpfront.Handler(h.app, false)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -111,6 +121,7 @@ func (h *harness) close() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	h.fronts.Shutdown(ctx)
 	h.app.Stop(ctx)
 	h.db.Close()
 }
@@ -134,14 +145,33 @@ func (h *harness) mustCall(method string, named map[string]any) any {
 	return out
 }
 
+// tcp is where the TCP 191 front end listens.
+func (h *harness) tcp() string {
+	a := h.fronts.Addrs()["activation.tcp"]
+	if a == "" {
+		h.t.Fatal("TCP 191 front end not listening")
+	}
+	return a
+}
+
 // ask does the XO's exchange: connect, send, half-close, read to EOF.
-func ask(t *testing.T, addr net.Addr, request string) []byte {
+func ask(t *testing.T, addr string, request string) []byte {
 	t.Helper()
-	b, err := activation.Ask(addr.String(), []byte(request), 30*time.Second)
+	b, err := activation.Ask(addr, []byte(request), 30*time.Second)
 	if err != nil {
 		t.Fatalf("reading reply to %q: %v", request, err)
 	}
 	return b
+}
+
+// answer calls activation.answer as the TCP 191 front end does.
+func (h *harness) answer(t testing.TB, args ...any) []byte {
+	t.Helper()
+	out, err := h.app.Handle(context.Background(), &core.Call{Method: activationfront.Method, Args: args, Transport: "activation"})
+	if err != nil {
+		t.Fatalf("activation.answer %q: %v", args, err)
+	}
+	return out.([]byte)
 }
 
 // waitFor polls cond until it holds; it is for changes another process (or

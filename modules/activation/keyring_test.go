@@ -94,7 +94,7 @@ func TestChainedLease(t *testing.T) {
 	if r.Imported != 1 || len(r.Problems) != 0 {
 		t.Fatalf("import: %+v", r)
 	}
-	reply := string(ask(t, h.mod.Addr(), testSN))
+	reply := string(ask(t, h.tcp(), testSN))
 	f := fields(reply)
 	if len(f) != 13 || strings.Count(reply, "\n") != 1 || !strings.HasSuffix(reply, "\n") {
 		t.Fatalf("want one 13-field line, got %q", reply)
@@ -127,7 +127,7 @@ func TestChainedLease(t *testing.T) {
 	if opensslVerify(t, carried, leasePayload+"x", f[12]) {
 		t.Error("openssl verifies a wrong payload: the check is not real")
 	}
-	if got := ask(t, h.mod.Addr(), testSN); string(got) != reply {
+	if got := ask(t, h.tcp(), testSN); string(got) != reply {
 		t.Errorf("second request got a different lease: %q", got)
 	}
 	if n := h.mod.signed.Load(); n != 1 {
@@ -141,7 +141,7 @@ func TestChainedLeaseNeverPastDelegation(t *testing.T) {
 	h.mustCall("activation.keyring_init", nil)
 	delExp := time.Now().Add(50 * time.Hour).Truncate(time.Second)
 	h.mustCall("activation.import_delegations", map[string]any{"source": "d", "content": delegate(t, h, testSN, testUUID, delExp)})
-	f := fields(string(ask(t, h.mod.Addr(), testSN)))
+	f := fields(string(ask(t, h.tcp(), testSN)))
 	if len(f) != 13 || f[3] != string(lease.StampOf(delExp)) || f[11] != f[3] {
 		t.Errorf("EXP %v / SIGEXP %v, want the delegation's expiry %s", f[3:4], f[11:12], lease.StampOf(delExp))
 	}
@@ -160,7 +160,7 @@ func TestStormOfOneSerialSignsOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			replies[i] = string(ask(t, h.mod.Addr(), testSN))
+			replies[i] = string(ask(t, h.tcp(), testSN))
 		}()
 	}
 	wg.Wait()

@@ -2,8 +2,9 @@
 // server, and the keyring that signs leases for it (spec:
 // shared/spec/activation-leases.md).
 //
-// XO laptops ask on TCP 191 at boot (internal/wire/activation owns that
-// wire); they are answered from an in-memory cache, serial → reply bytes,
+// XO laptops ask on TCP 191 at boot (the activation front end,
+// internal/frontend/activationfront, owns that wire and calls
+// activation.answer for each request); they are answered from an in-memory cache, serial → reply bytes,
 // built from the store: "STOLEN" for a laptop marked stolen, every current
 // lease line for a laptop with leases (the one that expires last first),
 // else the unknown reply. A laptop without a lease but with a delegation
@@ -25,7 +26,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -33,8 +33,6 @@ import (
 
 	"aula/internal/core"
 	"aula/internal/lease"
-	"aula/internal/wire/activation"
-	"aula/internal/wire/rest"
 )
 
 //go:embed README.md
@@ -77,8 +75,6 @@ type Module struct {
 	rtcSem     chan struct{}
 	reqs       *requestLog
 
-	srv     *activation.Server
-	ln      net.Listener
 	kick    chan struct{} // asks the poller to reload now
 	renew   chan struct{} // asks the renewer to look now
 	stop    chan struct{}
@@ -228,6 +224,7 @@ func (m *Module) kickRenew() {
 // Methods is the module's method table.
 func (m *Module) Methods() []core.Method {
 	return []core.Method{
+		m.answerMethod(),
 		m.leaseMethod(),
 		m.listMethod(),
 		m.importMethod(),
@@ -242,8 +239,8 @@ func (m *Module) Methods() []core.Method {
 }
 
 // Routes serves the SSK form of the lease request.
-func (m *Module) Routes() []rest.Route {
-	return []rest.Route{
+func (m *Module) Routes() []core.Route {
+	return []core.Route{
 		{Method: "GET", Path: "/client/lease", Call: "activation.lease",
 			Help: "?serial=SN: the laptop's activation lease text"},
 	}

@@ -2,25 +2,17 @@ package activation
 
 import (
 	"fmt"
-	"net"
 	"time"
 
 	"aula/internal/config"
 )
 
-// DefaultListen is where XO laptops ask: TCP 191 on every address (Go's
-// ":191" listens on IPv4 and IPv6, which the XO tries in turn).
-const DefaultListen = ":191"
-
 // options are the module's declared options (nil until Configure).
 type options struct {
-	listen        *config.Opt[string]
 	unknownReply  *config.Opt[string]
 	trustedKeys   *config.Opt[[]string]
 	leaseDays     *config.Opt[int]
 	signPlain     *config.Opt[bool]
-	readDeadline  *config.Opt[time.Duration]
-	maxConns      *config.Opt[int]
 	reloadEvery   *config.Opt[time.Duration]
 	flushEvery    *config.Opt[time.Duration]
 	renewEvery    *config.Opt[time.Duration]
@@ -30,8 +22,6 @@ type options struct {
 // Configure declares the [activation] options.
 func (m *Module) Configure(sec *config.Section) {
 	m.opts = &options{
-		listen: sec.String("listen", DefaultListen,
-			"TCP address XO laptops ask for their activation lease at boot (empty turns it off; left at the default, a port that cannot be bound is logged and skipped)").Validate(checkAddr),
 		unknownReply: sec.String("unknown-reply", "UNKNOWN",
 			`reply to a serial with no lease, and to any bad or slow request; "" closes with nothing, as the XS xs-activation does (either way the XO tries its next network)`).Validate(checkReply),
 		trustedKeys: sec.List("trusted-key", nil,
@@ -40,10 +30,6 @@ func (m *Module) Configure(sec *config.Section) {
 			"days a lease this server signs is valid (never past its delegation's expiry); signed again when less than half is left").Validate(checkDays),
 		signPlain: sec.Bool("sign-plain", false,
 			"also sign plain sig01 leases with the server key for laptops that have no delegation but a known UUID (for laptops that trust the school key directly)"),
-		readDeadline: sec.Duration("read-deadline", 5*time.Second,
-			"time a laptop has to send its whole request (up to its FIN) before it is answered as unknown and cut off").Validate(checkPositive),
-		maxConns: sec.Int("max-conns", 4096,
-			"activation connections handled at once; more are closed at once (the XO tries again)").Validate(checkCount),
 		reloadEvery: sec.Duration("reload-interval", time.Second,
 			"how often the server checks the store for changes made by another process (stolen marks, imports) and reloads its answers").Validate(checkPositive),
 		flushEvery: sec.Duration("log-flush-interval", time.Second,
@@ -53,16 +39,6 @@ func (m *Module) Configure(sec *config.Section) {
 		maxLogPending: sec.Int("log-max-pending", 100000,
 			"serials whose request record may wait for the next flush; past it new serials are counted but not recorded").Validate(checkCount),
 	}
-}
-
-func checkAddr(s string) error {
-	if s == "" {
-		return nil
-	}
-	if _, _, err := net.SplitHostPort(s); err != nil {
-		return fmt.Errorf("want host:port or :port (%v)", err)
-	}
-	return nil
 }
 
 func checkReply(s string) error {
@@ -98,12 +74,9 @@ func checkCount(n int) error {
 
 // settings are the option values, read once at Provision.
 type settings struct {
-	listen       string
 	unknownReply []byte
 	leaseDays    int
 	signPlain    bool
-	readDeadline time.Duration
-	maxConns     int
 	reloadEvery  time.Duration
 	flushEvery   time.Duration
 	renewEvery   time.Duration
@@ -114,16 +87,12 @@ type settings struct {
 // building it by hand) gets the defaults.
 func (o *options) resolve() settings {
 	if o == nil {
-		return settings{listen: "", unknownReply: []byte("UNKNOWN"), leaseDays: 7, readDeadline: 5 * time.Second,
-			maxConns: 4096, reloadEvery: time.Second, flushEvery: time.Second, renewEvery: 10 * time.Minute, maxPending: 100000}
+		return settings{unknownReply: []byte("UNKNOWN"), leaseDays: 7, reloadEvery: time.Second, flushEvery: time.Second, renewEvery: 10 * time.Minute, maxPending: 100000}
 	}
 	return settings{
-		listen:       o.listen.Get(),
 		unknownReply: []byte(o.unknownReply.Get()),
 		leaseDays:    o.leaseDays.Get(),
 		signPlain:    o.signPlain.Get(),
-		readDeadline: o.readDeadline.Get(),
-		maxConns:     o.maxConns.Get(),
 		reloadEvery:  o.reloadEvery.Get(),
 		flushEvery:   o.flushEvery.Get(),
 		renewEvery:   o.renewEvery.Get(),

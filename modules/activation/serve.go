@@ -3,45 +3,12 @@ package activation
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"time"
-
-	"aula/internal/wire/activation"
 )
 
-// Bind opens the TCP 191 listener before privileges are dropped. Left at
-// its default, a port that cannot be bound (not root, or xinetd's
-// xs-activation still holding it) is logged and skipped so that the rest of
-// the server runs; an address the admin chose must bind or aula stops.
-func (m *Module) Bind(ctx context.Context) error {
-	addr := m.set.listen
-	if addr == "" {
-		return nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		if addr == DefaultListen {
-			m.log.Error("activation: TCP 191 listener not opened; laptops cannot activate over the network (set --activation-listen to an address that binds, or to \"\" to turn it off)", "addr", addr, "err", err)
-			return nil
-		}
-		return fmt.Errorf("activation listener %s: %w", addr, err)
-	}
-	m.ln = ln
-	return nil
-}
-
-// Addr is the bound activation address (nil when not listening); with
-// port 0 in tests and benchmarks it says where to connect.
-func (m *Module) Addr() net.Addr {
-	if m.ln == nil {
-		return nil
-	}
-	return m.ln.Addr()
-}
-
-// Start loads the answers, starts the background loops (reload poller,
-// request-log flusher, lease renewer) and serves TCP 191.
+// Start loads the answers and starts the background loops (reload poller,
+// request-log flusher, lease renewer). TCP 191 is served by the activation
+// front end (internal/frontend/activationfront), through activation.answer.
 func (m *Module) Start(ctx context.Context) error {
 	if m.tables == nil {
 		return errNotProvisioned
@@ -61,36 +28,13 @@ func (m *Module) Start(ctx context.Context) error {
 	})
 	m.loop(m.set.renewEvery, m.renew, m.renewAll)
 	m.kickRenew() // sign what is due at once rather than after the first interval
-	if m.ln != nil {
-		m.srv = &activation.Server{
-			Answerer:     m,
-			ReadDeadline: m.set.readDeadline,
-			MaxConns:     m.set.maxConns,
-			Invalid:      m.invalid,
-			Logger:       m.log,
-		}
-		srv, ln := m.srv, m.ln
-		m.loops.Add(1)
-		go func() {
-			defer m.loops.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, activation.ErrServerClosed) {
-				m.log.Error("activation: listener failed", "err", err)
-			}
-		}()
-		m.log.Info("listening", "listener", "activation", "addr", ln.Addr().String())
-	}
 	return nil
 }
 
-// Stop stops accepting, lets answers in progress finish (within ctx),
-// stops the loops and writes the last request records.
+// Stop stops the loops and writes the last request records. The front
+// ends were shut down before it, so no answer is in progress.
 func (m *Module) Stop(ctx context.Context) error {
 	var errs []error
-	if m.srv != nil {
-		errs = append(errs, m.srv.Shutdown(ctx))
-	} else if m.ln != nil {
-		m.ln.Close()
-	}
 	if m.stop != nil {
 		close(m.stop)
 		m.loops.Wait()

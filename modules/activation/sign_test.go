@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"aula/internal/lease"
-	"aula/internal/wire/activation"
 )
 
 // TestSingleflightOnHotPath: without the renewer (the module is not
@@ -30,7 +29,7 @@ func TestSingleflightOnHotPath(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			replies[i] = h.mod.Answer(context.Background(), activation.Request{Serial: testSN}, nil)
+			replies[i] = h.answer(t, testSN)
 		}()
 	}
 	wg.Wait()
@@ -53,7 +52,7 @@ func TestRenewal(t *testing.T) {
 	h.mustCall("activation.import_delegations", map[string]any{"source": "d",
 		"content": delegate(t, h, testSN, testUUID, time.Now().Add(100*24*time.Hour))})
 	waitFor(t, "the first lease", func() bool { return h.mod.signed.Load() == 1 })
-	first := string(ask(t, h.mod.Addr(), testSN))
+	first := string(ask(t, h.tcp(), testSN))
 
 	ctx := context.Background()
 	clockSkew.Store(int64(20 * time.Hour)) // 28h of 48h left: nothing to do
@@ -66,12 +65,12 @@ func TestRenewal(t *testing.T) {
 	if n := h.mod.signed.Load(); n != 2 {
 		t.Fatalf("not renewed with less than half left (%d signatures)", n)
 	}
-	both := string(ask(t, h.mod.Addr(), testSN))
+	both := string(ask(t, h.tcp(), testSN))
 	if !strings.HasSuffix(both, first) || len(both) != 2*len(first) {
 		t.Fatalf("want the new lease first, then the old one; got %d bytes", len(both))
 	}
 	clockSkew.Store(int64(50 * time.Hour)) // the first has expired
-	if got := string(ask(t, h.mod.Addr(), testSN)); got != strings.TrimSuffix(both, first) {
+	if got := string(ask(t, h.tcp(), testSN)); got != strings.TrimSuffix(both, first) {
 		t.Errorf("expired lease still served")
 	}
 	clockSkew.Store(int64(60 * time.Hour)) // 18h of the second left: sign a third, drop the first
@@ -92,12 +91,12 @@ func TestRenewal(t *testing.T) {
 func TestSignPlainAndUUIDFromID(t *testing.T) {
 	h := newHarness(t, "", "--activation-sign-plain").serve()
 	h.mustCall("activation.keyring_init", nil)
-	if got := string(ask(t, h.mod.Addr(), testSN)); got != "UNKNOWN" {
+	if got := string(ask(t, h.tcp(), testSN)); got != "UNKNOWN" {
 		t.Fatalf("unregistered laptop: %q", got)
 	}
 	h.register(testSN, testUUID)
 	h.register("SHF00000000", testUUID) // the shell's placeholder: never signed for
-	got := string(ask(t, h.mod.Addr(), testSN))
+	got := string(ask(t, h.tcp(), testSN))
 	f := fields(got)
 	if len(f) != 8 || f[0] != "act01:" || f[1] != testSN || f[4] != "sig01:" {
 		t.Fatalf("want an 8-field sig01 lease, got %q", got)
@@ -109,7 +108,7 @@ func TestSignPlainAndUUIDFromID(t *testing.T) {
 	if !opensslVerify(t, der, testSN+":"+testUUID+":K:"+f[3], f[7]) {
 		t.Error("openssl: sig01 lease does not verify with the server key")
 	}
-	if got := string(ask(t, h.mod.Addr(), "SHF00000000")); got != "UNKNOWN" {
+	if got := string(ask(t, h.tcp(), "SHF00000000")); got != "UNKNOWN" {
 		t.Errorf("placeholder serial: %q", got)
 	}
 }
@@ -122,7 +121,7 @@ func TestRTCReset(t *testing.T) {
 	h.mustCall("activation.import_delegations", map[string]any{"source": "d",
 		"content": delegate(t, h, testSN, testUUID, time.Now().Add(100*24*time.Hour))})
 	before := lease.StampOf(time.Now())
-	got := string(ask(t, h.mod.Addr(), "rtcreset "+testSN+" 20110512T003512Z 135"))
+	got := string(ask(t, h.tcp(), "rtcreset "+testSN+" 20110512T003512Z 135"))
 	f := fields(got)
 	if len(f) != 14 || f[0] != "rtc01:" || f[2] != "20110512T003512Z" || f[3] != "0000000135" || f[5] != "sig02:" {
 		t.Fatalf("want a chained rtc01 line, got %q", got)
@@ -135,7 +134,7 @@ func TestRTCReset(t *testing.T) {
 	if !opensslVerify(t, carried, payload, f[13]) {
 		t.Error("openssl: rtc01 signature does not verify with the server key")
 	}
-	if got := string(ask(t, h.mod.Addr(), "rtcreset SHF7000000B 20110512T003512Z 1")); got != "UNKNOWN" {
+	if got := string(ask(t, h.tcp(), "rtcreset SHF7000000B 20110512T003512Z 1")); got != "UNKNOWN" {
 		t.Errorf("rtcreset for an unknown laptop: %q", got)
 	}
 }

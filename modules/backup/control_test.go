@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"aula/internal/server"
+	"aula/internal/core"
+	"aula/internal/frontend/httpfront"
 )
 
 type reply struct {
@@ -40,7 +41,7 @@ func do(t *testing.T, method, base, path string) reply {
 
 func TestControlEndpoints(t *testing.T) {
 	h := newHarness(t, "", false, "--backup-max-concurrent=1")
-	handler, err := server.Handler(h.app, false)
+	handler, err := httpfront.Handler(h.app, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,20 +107,22 @@ func TestControlEndpoints(t *testing.T) {
 	}
 }
 
-// --backup-control-listen serves the checks on a listener of their own.
+// --backup-control-listen serves the checks on a listener of their own,
+// which the HTTP front end opens for the module (core.ListenerProvider).
 func TestControlListener(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	h := newHarness(t, "", false, "--backup-control-listen="+addr)
-	if err := h.mod.Bind(t.Context()); err != nil {
+	h := newHarness(t, "", false, "--backup-control-listen=127.0.0.1:0", "--listen=", "--xs-listen=")
+	if err := h.fronts.Bind(t.Context(), &core.FrontEnv{App: h.app, Log: quietLog}); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.app.Start(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+	if err := h.fronts.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	addr := h.fronts.Addrs()["http.backup-control"]
+	if len(h.fronts.Addrs()) != 1 || addr == "" {
+		t.Fatalf("listeners: %v, want backup-control only", h.fronts.Addrs())
 	}
 	a := h.register(1)
 	if r := get(t, "http://"+addr, "/backup/1/available/"+a.Serial); r.status != 200 || r.body != "" {
@@ -127,6 +130,9 @@ func TestControlListener(t *testing.T) {
 	}
 	if r := get(t, "http://"+addr, "/api"); r.status != 404 {
 		t.Fatalf("control listener serves only the checks: %+v", r)
+	}
+	if err := h.fronts.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 	if err := h.app.Stop(t.Context()); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"aula/internal/config"
 	"aula/internal/core"
+	_ "aula/internal/frontend/httpfront" // the "http" front end
 	"aula/internal/store"
 )
 
@@ -33,6 +34,9 @@ type harness struct {
 	app *core.App
 	mod *Module
 	db  *store.DB
+	// fronts is the HTTP front end, configured with the rest (bound by
+	// the tests that listen).
+	fronts *core.FrontEnds
 }
 
 // testClock is a settable clock for slot expiry.
@@ -78,6 +82,11 @@ func boot(dir string, args ...string) (*harness, error) {
 	}
 	set := config.NewSet()
 	app.Configure(set)
+	fronts, err := core.NewFrontEnds("http")
+	if err != nil {
+		return nil, err
+	}
+	fronts.Configure(set)
 	if _, err := set.Load(config.Sources{Args: append(append([]string{}, testArgs...), args...)}); err != nil {
 		return nil, err
 	}
@@ -85,7 +94,7 @@ func boot(dir string, args ...string) (*harness, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &harness{dir: dir, app: app, db: db}
+	h := &harness{dir: dir, app: app, db: db, fronts: fronts}
 	env := &core.Env{App: app, Store: db, Log: quietLog, Events: app.Events, DataDir: dir}
 	if err := app.Provision(ctx, env); err != nil {
 		db.Close()

@@ -26,8 +26,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
-	"net/http"
 	"sync"
 	"time"
 
@@ -69,8 +67,6 @@ type Module struct {
 	keys    *keySync
 	serving bool // Start ran: this is `aula serve`
 
-	ctlLn   net.Listener // --backup-control-listen, bound in Bind
-	ctlSrv  *http.Server
 	stop    chan struct{}
 	stopped sync.WaitGroup
 	now     func() time.Time
@@ -153,29 +149,9 @@ func (m *Module) onClientEvent(ctx context.Context, ev core.Event) {
 	}
 }
 
-// Bind opens --backup-control-listen (port 80 needs root).
-func (m *Module) Bind(ctx context.Context) error {
-	addr := ""
-	if m.opts != nil {
-		addr = m.opts.controlListen.Get()
-	}
-	if addr == "" {
-		return nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("backup control listener: %w", err)
-	}
-	m.mu.Lock()
-	m.ctlLn = ln
-	m.mu.Unlock()
-	return nil
-}
-
 // Start makes this process's options the effective settings and saves
 // them for the gate, creates the backup directories, writes
-// authorized_keys and starts the key writer, the housekeeping loop and the
-// control listener.
+// authorized_keys and starts the key writer and the housekeeping loop.
 func (m *Module) Start(ctx context.Context) error {
 	_, db, err := m.state()
 	if err != nil {
@@ -196,7 +172,6 @@ func (m *Module) Start(ctx context.Context) error {
 	m.set, m.setErr, m.serving = set, setErr, true
 	stop := make(chan struct{})
 	m.stop = stop
-	ln := m.ctlLn
 	m.mu.Unlock()
 	if setErr == nil {
 		if err := m.keys.rewrite(ctx, true); err != nil {
@@ -205,39 +180,20 @@ func (m *Module) Start(ctx context.Context) error {
 	}
 	m.stopped.Add(1)
 	go m.loop(stop) // stop handed over here: a Stop racing the goroutine's start must still reach it
-	if ln != nil {
-		srv := &http.Server{Handler: m.controlMux(), ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout: 20 * time.Second, WriteTimeout: 20 * time.Second, IdleTimeout: time.Minute}
-		m.mu.Lock()
-		m.ctlSrv = srv
-		m.mu.Unlock()
-		m.stopped.Add(1)
-		go func() {
-			defer m.stopped.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				m.log.Error("backup control listener", "err", err)
-			}
-		}()
-		m.log.Info("backup control listener", "addr", ln.Addr().String())
-	}
 	return nil
 }
 
-// Stop ends the loops and the control listener.
+// Stop ends the loops.
 func (m *Module) Stop(ctx context.Context) error {
 	m.mu.Lock()
-	stop, srv := m.stop, m.ctlSrv
+	stop := m.stop
 	m.stop, m.serving = nil, false
 	m.mu.Unlock()
-	var err error
-	if srv != nil {
-		err = srv.Shutdown(ctx)
-	}
 	if stop != nil {
 		close(stop)
 	}
 	m.stopped.Wait()
-	return err
+	return nil
 }
 
 // housekeeping is how often the server re-checks authorized_keys against
@@ -276,7 +232,7 @@ func (m *Module) loop(stop <-chan struct{}) {
 
 // Methods is the backup module's method table.
 func (m *Module) Methods() []core.Method {
-	return []core.Method{m.admitMethod(), m.listMethod(), m.statusMethod()}
+	return []core.Method{m.admitMethod(), m.availableMethod(), m.listMethod(), m.statusMethod()}
 }
 
 // Commands are `aula backup-gate`, `aula backup list` and `aula backup status`.

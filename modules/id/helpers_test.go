@@ -19,7 +19,7 @@ import (
 
 	"aula/internal/config"
 	"aula/internal/core"
-	"aula/internal/server"
+	"aula/internal/frontend/httpfront"
 	"aula/internal/store"
 	"aula/internal/wire/xmlrpc"
 )
@@ -98,7 +98,7 @@ func boot(dir string, args ...string) (*harness, error) {
 		db.Close()
 		return nil, err
 	}
-	handler, err := server.Handler(app, false)
+	handler, err := httpfront.Handler(app, false)
 	if err != nil {
 		db.Close()
 		return nil, err

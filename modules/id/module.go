@@ -16,7 +16,6 @@ import (
 	"sync"
 
 	"aula/internal/core"
-	"aula/internal/wire/rest"
 )
 
 //go:embed README.md
@@ -39,8 +38,6 @@ type Module struct {
 	set    settings
 	recs   *records
 	events *core.Events
-	// templates holds the XML-RPC register reply of the current stamp.
-	templates templates
 
 	stopFolder context.CancelFunc // set by Start
 	folderDone chan struct{}
@@ -78,7 +75,6 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 		m.recs.close()
 	}
 	m.env, m.recs, m.set, m.events = env, recs, set, env.Events
-	m.templates.cur.Store(nil) // the settings may have changed
 	m.log = env.Log
 	if m.log == nil {
 		m.log = slog.Default()
@@ -172,8 +168,8 @@ func (m *Module) Methods() []core.Method {
 }
 
 // Routes maps the SSK REST paths onto methods.
-func (m *Module) Routes() []rest.Route {
-	return []rest.Route{
+func (m *Module) Routes() []core.Route {
+	return []core.Route{
 		{Method: "POST", Path: "/client/register", Call: "id.register_client",
 			Help: "register a client: JSON object with uuid, nickname?, serial?, pubkey?"},
 		{Method: "GET", Path: "/client/status", Call: "id.status",

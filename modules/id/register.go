@@ -41,8 +41,6 @@ type RegisterReply struct {
 	BackupPath   *string           `json:"backuppath,omitempty"`
 	Stamp        string            `json:"stamp,omitempty"`
 	Config       map[string]string `json:"config,omitempty"`
-
-	tmpl *replyTemplate // XML-RPC bytes for this stamp (reply_template.go); nil: none
 }
 
 func failed(msg string) RegisterReply { return RegisterReply{Success: "ERR", Error: msg} }
@@ -147,9 +145,7 @@ func (m *Module) register(ctx context.Context, in ClientArgs, sugar bool) (Regis
 		reply = RegisterReply{Success: "OK", JabberServer: &jabber, BackupURL: &url, BackupPath: &path,
 			Stamp: st, Config: set.configDict(c.UID, url)}
 	}
-	if sugar {
-		reply.tmpl = m.templates.get(st, &set)
-	} else {
+	if !sugar {
 		reply.UUID, reply.UID = c.UID, c.UID
 	}
 	return reply, nil

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"aula/internal/core"
 	"aula/internal/wire"
@@ -20,24 +19,6 @@ import (
 
 // DefaultMaxBody caps a request body; REST calls are small.
 const DefaultMaxBody = 1 << 20
-
-// Route maps an HTTP method and path onto a core method (Call), with
-// arguments from the query string (GET) or a JSON object body (POST).
-// A route with Handler set is served raw, for replies that are not JSON
-// (e.g. the backup admission checks answer an empty 200 or 503).
-type Route struct {
-	Method  string // GET, POST
-	Path    string // exact path, or a prefix ending in "/" when Prefix is set
-	Prefix  bool
-	Call    string
-	Handler http.Handler
-	Help    string
-}
-
-// RouteProvider is implemented by modules that declare their own paths.
-type RouteProvider interface {
-	Routes() []Route
-}
 
 // Handler serves /api and module routes.
 type Handler struct {
@@ -68,48 +49,6 @@ func (h *Handler) ServeAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.serveCall(w, r, c)
-}
-
-// RouteHandler returns the handler of one module route.
-func (h *Handler) RouteHandler(rt Route) http.Handler {
-	if rt.Handler != nil {
-		return rt.Handler
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != rt.Method && !(rt.Method == http.MethodGet && r.Method == http.MethodHead) {
-			h.methodNotAllowed(w, rt.Method)
-			return
-		}
-		c := wire.NewCall(r, "rest", h.Debug)
-		c.Method = rt.Call
-		if r.Method == http.MethodPost {
-			if err := h.decodeBody(r, c); err != nil {
-				h.writeError(w, c, err)
-				return
-			}
-			if c.Args != nil {
-				h.writeError(w, c, core.Errorf(core.KindInvalid, "body: expected a JSON object"))
-				return
-			}
-		}
-		if c.Named == nil {
-			c.Named = map[string]any{}
-		}
-		// Query parameters the method does not take (cache busters such as
-		// "_=123") are ignored rather than refused.
-		m, _ := h.App.Method(rt.Call)
-		for k, v := range r.URL.Query() {
-			if _, set := c.Named[k]; set || len(v) == 0 || !takesParam(m, k) {
-				continue
-			}
-			if !utf8.ValidString(v[0]) {
-				h.writeError(w, c, core.Errorf(core.KindInvalid, "query parameter %q: invalid UTF-8", k))
-				return
-			}
-			c.Named[k] = v[0]
-		}
-		h.serveCall(w, r, c)
-	})
 }
 
 func (h *Handler) serveCall(w http.ResponseWriter, r *http.Request, c *core.Call) {
@@ -201,18 +140,4 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.WriteHeader(status)
 	w.Write(body)
 	w.Write([]byte{'\n'})
-}
-
-// takesParam reports whether m has a parameter named name (variadic
-// methods take anything).
-func takesParam(m *core.Method, name string) bool {
-	if m == nil || m.Variadic {
-		return true
-	}
-	for _, p := range m.Params {
-		if p.Name == name {
-			return true
-		}
-	}
-	return false
 }

@@ -3,7 +3,9 @@ package xmlrpc
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -156,3 +158,37 @@ type copyWriter struct {
 }
 
 func (w *copyWriter) Write(p []byte) (int, error) { return w.out.Write(p) }
+
+// BenchmarkRegisterEncodeEachLaptop encodes register replies as the server
+// sends them: the same shape, a new uid (in four places) every time, from
+// the flat-struct snapshot (encode_flat.go); .../general is the same
+// without the snapshot.
+func BenchmarkRegisterEncodeEachLaptop(b *testing.B) {
+	replies := make([]registerShape, 64)
+	for i := range replies {
+		r := registerReplyValue()
+		uid := fmt.Sprintf("%040x", i)
+		url, path := "rsync://school.example.org/backup/"+uid, "/library/users/"+uid+"/backup"
+		r.BackupURL, r.BackupPath = &url, &path
+		r.Config = maps.Clone(r.Config)
+		r.Config["uid"], r.Config["backup-url"] = uid, url
+		replies[i] = r
+	}
+	for _, bc := range []struct {
+		name string
+		enc  func([]byte, any) ([]byte, error)
+	}{{"snapshot", AppendResponse}, {"general", appendGeneralResponse}} {
+		b.Run(bc.name, func(b *testing.B) {
+			buf := make([]byte, 0, 4096)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				var err error
+				if buf, err = bc.enc(buf[:0], replies[i%len(replies)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

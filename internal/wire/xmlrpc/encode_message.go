@@ -24,27 +24,25 @@ const xmlHeader = `<?xml version="1.0"?>` + "\n"
 // <array> or <struct>, a nil []byte an empty <base64>. Pointers and
 // interfaces are followed. Channels, functions and complex numbers are
 // errors, as is nesting beyond MaxDepth.
+//
+// A struct whose members are all strings, pointers to strings and string
+// maps is written from a snapshot of the last such reply when it has the
+// same shape (encode_flat.go): the same bytes, less the work.
 func AppendResponse(dst []byte, v any) ([]byte, error) {
-	if ra, ok := v.(ResponseAppender); ok {
-		return ra.AppendXMLRPCResponse(dst)
+	if b, ok := appendFlatResponse(dst, v); ok {
+		return b, nil
 	}
+	return appendGeneralResponse(dst, v)
+}
+
+// appendGeneralResponse is AppendResponse value by value.
+func appendGeneralResponse(dst []byte, v any) ([]byte, error) {
 	b := append(dst, xmlHeader+"<methodResponse><params><param>"...)
 	b, err := appendValue(b, v, 0)
 	if err != nil {
 		return dst, fmt.Errorf("xmlrpc: encoding response: %w", err)
 	}
 	return append(b, "</param></params></methodResponse>\n"...), nil
-}
-
-// ResponseAppender is a result that encodes itself as a whole
-// methodResponse, for a hot method whose reply is mostly the same bytes
-// every time (a template). AppendXMLRPCResponse must append exactly what
-// AppendResponse would for the same value encoded field by field, and
-// return dst unchanged with an error if it cannot. Only a method's own
-// result is asked; inside arrays and multicall results values are
-// encoded field by field.
-type ResponseAppender interface {
-	AppendXMLRPCResponse(dst []byte) ([]byte, error)
 }
 
 // EncodeResponse writes AppendResponse's bytes to w in one Write; nothing

@@ -1,4 +1,4 @@
-package server
+package httpfront
 
 import (
 	"fmt"
@@ -6,13 +6,11 @@ import (
 	"sort"
 
 	"aula/internal/core"
+	"aula/internal/server"
 	"aula/internal/wire"
 	"aula/internal/wire/rest"
 	"aula/internal/wire/xmlrpc"
 )
-
-// Version is set at build time (-ldflags "-X aula/internal/server.Version=...").
-var Version = "dev"
 
 // Handler builds the HTTP handler shared by the main and XS listeners.
 func Handler(app *core.App, debug bool) (http.Handler, error) {
@@ -46,27 +44,11 @@ func Handler(app *core.App, debug bool) (http.Handler, error) {
 	})
 	seen := map[string]string{}
 	err := app.Each(func(info core.ModuleInfo, m core.Module) error {
-		rp, ok := m.(rest.RouteProvider)
+		rp, ok := m.(core.RouteProvider)
 		if !ok {
 			return nil
 		}
-		for _, rt := range rp.Routes() {
-			if rt.Call != "" {
-				if _, ok := app.Method(rt.Call); !ok {
-					return fmt.Errorf("route %s %s names unknown method %s", rt.Method, rt.Path, rt.Call)
-				}
-			}
-			pattern := rt.Path
-			if rt.Prefix && pattern[len(pattern)-1] != '/' {
-				pattern += "/"
-			}
-			if owner, dup := seen[pattern]; dup {
-				return fmt.Errorf("route %s already declared by %s", pattern, owner)
-			}
-			seen[pattern] = info.ID
-			mux.Handle(pattern, rh.RouteHandler(rt))
-		}
-		return nil
+		return addRoutes(mux, rh, app, rp.Routes(), info.ID, seen)
 	})
 	if err != nil {
 		return nil, err
@@ -74,9 +56,43 @@ func Handler(app *core.App, debug bool) (http.Handler, error) {
 	return mux, nil
 }
 
+// RoutesHandler serves only the given routes (an extra listener a module
+// asked for, core.Listener).
+func RoutesHandler(app *core.App, debug bool, owner string, routes []core.Route) (http.Handler, error) {
+	mux := http.NewServeMux()
+	rh := &rest.Handler{App: app, Debug: debug}
+	if err := addRoutes(mux, rh, app, routes, owner, map[string]string{}); err != nil {
+		return nil, err
+	}
+	return mux, nil
+}
+
+// addRoutes puts a module's routes on mux, refusing a route naming an
+// unknown method or a path another module took.
+func addRoutes(mux *http.ServeMux, rh *rest.Handler, app *core.App, routes []core.Route, owner string, seen map[string]string) error {
+	for _, rt := range routes {
+		if _, ok := app.Method(rt.Call); !ok {
+			return fmt.Errorf("route %s %s names unknown method %q", rt.Method, rt.Path, rt.Call)
+		}
+		if rt.PathArg != "" && !rt.Prefix {
+			return fmt.Errorf("route %s %s: PathArg needs a Prefix route", rt.Method, rt.Path)
+		}
+		pattern := rt.Path
+		if rt.Prefix && pattern[len(pattern)-1] != '/' {
+			pattern += "/"
+		}
+		if other, dup := seen[pattern]; dup {
+			return fmt.Errorf("route %s already declared by %s", pattern, other)
+		}
+		seen[pattern] = owner
+		mux.Handle(pattern, rh.RouteHandler(rt))
+	}
+	return nil
+}
+
 func index(w http.ResponseWriter, app *core.App) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "aula %s\n\nXML-RPC: POST / or /RPC2\nREST:    GET /api lists every method; POST /api/{method}\nMetrics: GET /metrics\n\nModules:\n", Version)
+	fmt.Fprintf(w, "aula %s\n\nXML-RPC: POST / or /RPC2\nREST:    GET /api lists every method; POST /api/{method}\nMetrics: GET /metrics\n\nModules:\n", server.Version)
 	mods := app.Modules()
 	sort.Slice(mods, func(i, j int) bool { return mods[i].ID < mods[j].ID })
 	for _, m := range mods {

@@ -1,0 +1,4 @@
+package server
+
+// Version is set at build time (-ldflags "-X aula/internal/server.Version=...").
+var Version = "dev"
