@@ -13,7 +13,7 @@ import (
 
 	"aula/internal/core"
 	"aula/modules/backup/sysload"
-	"aula/modules/id"
+	"aula/modules/id/idapi"
 )
 
 // AdmitArgs names the client asking to start a backup: its server-assigned
@@ -90,19 +90,19 @@ func (m *Module) admit(ctx context.Context, in AdmitArgs) (Admission, error) {
 }
 
 // findClient resolves the admission arguments to a current registration.
-func (m *Module) findClient(ctx context.Context, in AdmitArgs) (id.Client, error) {
+func (m *Module) findClient(ctx context.Context, in AdmitArgs) (idapi.Client, error) {
 	m.mu.RLock()
 	reg := m.reg
 	m.mu.RUnlock()
 	key := in.UUID
 	if in.UID != "" {
 		if key != "" && !strings.EqualFold(key, in.UID) {
-			return id.Client{}, core.Errorf(core.KindInvalid, "uuid and uid name different clients")
+			return idapi.Client{}, core.Errorf(core.KindInvalid, "uuid and uid name different clients")
 		}
 		key = in.UID
 	}
 	var (
-		c     id.Client
+		c     idapi.Client
 		found bool
 		err   error
 	)

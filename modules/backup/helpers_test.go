@@ -20,6 +20,7 @@ import (
 	"aula/internal/config"
 	"aula/internal/core"
 	"aula/internal/store"
+	_ "aula/modules/id" // the real laptop registry, found through idapi
 )
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"aula/internal/core"
+	"aula/modules/id/idapi"
 )
 
 // IDArgs name one client for the admin methods: its uid, serial or
@@ -84,7 +85,7 @@ func (m *Module) showMethod() core.Method {
 }
 
 func (m *Module) removeMethod() core.Method {
-	meth := core.Func("remove", "Removes a client's registration (by uid, serial or machine UUID): it moves to the history, its status becomes registered=false and client.removed is published.",
+	meth := core.Func("remove", "Removes a client's registration (by uid, serial or machine UUID): it moves to the history, its status becomes registered=false and the removal is published to the other modules (backup drops its key).",
 		func(ctx context.Context, in IDArgs) (RemoveReply, error) {
 			recs, _, err := m.state()
 			if err != nil {
@@ -117,7 +118,7 @@ func (m *Module) removeMethod() core.Method {
 				return RemoveReply{}, core.Errorf(core.KindNotFound, "no registered client with %s %s", kind, in.ID)
 			}
 			m.logger().Info("registration removed", "uid", c.UID, "serial", c.Serial, "uuid", c.UUID)
-			m.publish(ctx, core.TopicClientRemoved, c)
+			m.publish(ctx, idapi.Changes{{Client: c, Removed: true}})
 			return RemoveReply{Removed: c}, nil
 		})
 	meth.Access = core.Admin

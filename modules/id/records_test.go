@@ -2,21 +2,31 @@ package id
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
 	"aula/internal/core"
+	"aula/modules/id/idapi"
 )
 
+// clientEvents flattens published batches into "registered UID" and
+// "removed UID".
 func clientEvents(t *testing.T, evs []core.Event) []string {
 	t.Helper()
 	var out []string
 	for _, e := range evs {
-		ce, ok := e.Data.(core.ClientEvent)
-		if !ok {
+		batch, ok := e.Data.(idapi.Changes)
+		if e.Topic != idapi.TopicChanges || !ok {
 			t.Fatalf("event %s carries %T", e.Topic, e.Data)
 		}
-		out = append(out, e.Topic+" "+ce.UID)
+		for _, ch := range batch {
+			if ch.Removed {
+				out = append(out, "removed "+ch.Client.UID)
+			} else {
+				out = append(out, "registered "+ch.Client.UID)
+			}
+		}
 	}
 	return out
 }
@@ -34,7 +44,7 @@ func TestSupersedeBySerial(t *testing.T) {
 	h.settle()
 
 	got := clientEvents(t, h.events.take())
-	want := []string{core.TopicClientRemoved + " " + UIDOf(k1), core.TopicClientRegistered + " " + UIDOf(k2)}
+	want := []string{"removed " + UIDOf(k1), "registered " + UIDOf(k2)}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("events %v, want %v", got, want)
 	}
@@ -125,9 +135,10 @@ func TestRemoveAndEvents(t *testing.T) {
 	if len(evs) != 1 {
 		t.Fatalf("events %v", evs)
 	}
-	want := core.ClientEvent{UID: UIDOf(k), UUID: machineUUID, Serial: "SHF706002A7", PubKey: k}
-	if evs[0].Topic != core.TopicClientRegistered || evs[0].Data != want {
-		t.Errorf("event %+v, want %+v", evs[0], want)
+	batch, _ := evs[0].Data.(idapi.Changes)
+	if len(batch) != 1 || batch[0].Removed || batch[0].Client.UID != UIDOf(k) || batch[0].Client.UUID != machineUUID ||
+		batch[0].Client.Serial != "SHF706002A7" || batch[0].Client.PubKey != k {
+		t.Errorf("event %+v", evs[0])
 	}
 	var rm RemoveReply
 	if err := h.admin("id.remove", map[string]any{"id": machineUUID}, &rm); err != nil {
@@ -136,9 +147,8 @@ func TestRemoveAndEvents(t *testing.T) {
 	if rm.Removed.UID != UIDOf(k) {
 		t.Errorf("removed %+v", rm)
 	}
-	evs = h.events.take()
-	if len(evs) != 1 || evs[0].Topic != core.TopicClientRemoved || evs[0].Data != want {
-		t.Errorf("events %+v", evs)
+	if got := clientEvents(t, h.events.take()); len(got) != 1 || got[0] != "removed "+UIDOf(k) {
+		t.Errorf("events %v", got)
 	}
 	if _, s := h.get("/client/status?uid=" + UIDOf(k)); s["registered"] != false {
 		t.Errorf("status after rm: %v", s)
@@ -215,9 +225,10 @@ func TestConcurrentSupersede(t *testing.T) {
 	if len(cs) != 1 || len(show.Clients) != 1 || len(show.History) != n-1 {
 		t.Errorf("%d current, %d in history; want 1 and %d", len(cs), len(show.History), n-1)
 	}
+	h.settle()
 	removed := 0
-	for _, e := range h.events.take() {
-		if e.Topic == core.TopicClientRemoved {
+	for _, e := range clientEvents(t, h.events.take()) {
+		if strings.HasPrefix(e, "removed ") {
 			removed++
 		}
 	}
