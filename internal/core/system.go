@@ -68,7 +68,7 @@ func (s *systemModule) Methods() []Method {
 			return b.String(), nil
 		})
 	metrics.Access, metrics.Result, metrics.Variadic = Admin, "string", false
-	return []Method{list, sig, help, caps, metrics}
+	return []Method{list, sig, help, caps, metrics, s.readyMethod()}
 }
 
 // Visibility lets the authorize link hide methods a caller may not call

@@ -63,6 +63,9 @@ func (m *Module) admit(ctx context.Context, in AdmitArgs) (Admission, error) {
 	if c.PubKey == "" {
 		return Admission{}, core.Errorf(core.KindPermission, "client %s registered without a public key: it cannot back up over SSH", c.UID)
 	}
+	if ok, why := m.keyInstalled(ctx, c); !ok {
+		return Admission{Reason: why, RetryAfter: int(keyRetry.Seconds())}, nil
+	}
 	if set.Quota > 0 {
 		st, ok, err := stats(ctx, db, c.UID)
 		if err != nil {
