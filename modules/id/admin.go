@@ -112,7 +112,7 @@ func (m *Module) removeMethod() core.Method {
 			}
 			c, found, err := recs.remove(ctx, cur[0].UID, time.Now())
 			if err != nil {
-				return RemoveReply{}, err
+				return RemoveReply{}, writeError(err, recs.db.Dir())
 			}
 			if !found { // removed meanwhile by someone else
 				return RemoveReply{}, core.Errorf(core.KindNotFound, "no registered client with %s %s", kind, in.ID)
@@ -135,7 +135,7 @@ func (m *Module) reregisterAllMethod() core.Method {
 			}
 			epoch, err := recs.bumpEpoch(ctx)
 			if err != nil {
-				return StampReply{}, err
+				return StampReply{}, writeError(err, recs.db.Dir())
 			}
 			s := stamp(epoch, set)
 			m.logger().Info("new registration epoch", "stamp", s)

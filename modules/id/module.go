@@ -113,6 +113,9 @@ func (m *Module) Start(context.Context) error {
 	m.mu.Lock()
 	m.stopFolder, m.folderDone = cancel, done
 	m.mu.Unlock()
+	// A full disk makes every fold attempt (20 a second) fail alike: the
+	// server's log handler (internal/logrepeat) keeps that to a line now
+	// and then.
 	go func() {
 		defer close(done)
 		recs.runFolder(ctx, func(err error) { m.logger().Error("folding the registration journal", "err", err) })
