@@ -112,7 +112,7 @@ func (m *Module) removeMethod() core.Method {
 			}
 			c, found, err := recs.remove(ctx, cur[0].UID, time.Now())
 			if err != nil {
-				return RemoveReply{}, writeError(err, recs.db.Dir())
+				return RemoveReply{}, writeError(err, recs.dir())
 			}
 			if !found { // removed meanwhile by someone else
 				return RemoveReply{}, core.Errorf(core.KindNotFound, "no registered client with %s %s", kind, in.ID)
@@ -135,7 +135,7 @@ func (m *Module) reregisterAllMethod() core.Method {
 			}
 			epoch, err := recs.bumpEpoch(ctx)
 			if err != nil {
-				return StampReply{}, writeError(err, recs.db.Dir())
+				return StampReply{}, writeError(err, recs.dir())
 			}
 			s := stamp(epoch, set)
 			m.logger().Info("new registration epoch", "stamp", s)
@@ -165,7 +165,7 @@ func parseClientID(id string) (kind, key string, err error) {
 }
 
 // current returns the current registrations a client id names.
-func (m *Module) current(ctx context.Context, recs *records, kind, key string) ([]Client, error) {
+func (m *Module) current(ctx context.Context, recs clientStore, kind, key string) ([]Client, error) {
 	switch kind {
 	case "uid":
 		c, ok, err := recs.byUID(ctx, key)
@@ -174,14 +174,14 @@ func (m *Module) current(ctx context.Context, recs *records, kind, key string) (
 		}
 		return []Client{c}, nil
 	case "uuid":
-		return recs.find(ctx, "uuid_key", key)
+		return recs.byUUID(ctx, key)
 	case "serial":
-		return recs.find(ctx, "serial", key)
+		return recs.bySerial(ctx, key)
 	}
 	panic(fmt.Sprintf("id: client id kind %q", kind))
 }
 
-func (m *Module) historyOf(ctx context.Context, recs *records, kind, key string) ([]HistoryEntry, error) {
+func (m *Module) historyOf(ctx context.Context, recs clientStore, kind, key string) ([]HistoryEntry, error) {
 	var uid, serial, uuid string
 	switch kind {
 	case "uid":

@@ -39,7 +39,7 @@ type Module struct {
 	env    *core.Env
 	log    *slog.Logger
 	set    settings
-	recs   *records
+	recs   clientStore
 	events *core.Events
 	// templates holds the XML-RPC register reply of the current stamp.
 	templates templates
@@ -65,13 +65,11 @@ func (m *Module) Migrations() fs.FS {
 // name, Jabber server, backup URL form, config dict) and prepares the
 // queries the hot paths use.
 func (m *Module) Provision(ctx context.Context, env *core.Env) error {
-	recs, err := newRecords(ctx, env.Store)
+	recs, err := newRecords(ctx, env.Store, storeHooks{applied: m.applied, bad: func(seq int64, rec string, err error) {
+		m.logger().Error("registration journal row cannot be applied; dropped", "seq", seq, "record", rec, "err", err)
+	}})
 	if err != nil {
 		return err
-	}
-	recs.j.onApplied = m.applied
-	recs.j.onBad = func(seq int64, rec string, err error) {
-		m.logger().Error("registration journal row cannot be applied; dropped", "seq", seq, "record", rec, "err", err)
 	}
 	set := m.opts.resolve(ctx)
 	m.mu.Lock()
@@ -145,14 +143,14 @@ func (m *Module) Stop(ctx context.Context) error {
 	if err != nil {
 		return nil // never provisioned: nothing appended
 	}
-	if !served && !recs.j.appended.Load() {
+	if !served && !recs.appended() {
 		return nil // a reader: it writes nothing
 	}
 	return recs.fold(ctx)
 }
 
 // state returns what Provision set.
-func (m *Module) state() (*records, settings, error) {
+func (m *Module) state() (clientStore, settings, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if m.recs == nil {

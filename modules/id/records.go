@@ -58,7 +58,7 @@ type records struct {
 // applied to id_clients and id_history.
 const qFolded = "SELECT value FROM id_meta WHERE name = 'folded'"
 
-func newRecords(ctx context.Context, db *store.DB) (*records, error) {
+func newRecords(ctx context.Context, db *store.DB, hooks storeHooks) (*records, error) {
 	r := &records{db: db,
 		qConflicts: "SELECT " + clientCols + " FROM id_clients WHERE uid <> ? AND ((uuid_key = ? AND " + uuidIndexed + ") OR (serial = ? AND " + serialIndexed + "))",
 		qUpsert: `INSERT INTO id_clients (uid, uuid, uuid_key, serial, nickname, pubkey, first_at, last_at, last_addr, registrations)
@@ -94,6 +94,7 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 		}
 		*p.dst = st
 	}
+	r.j.onApplied, r.j.onBad = hooks.applied, hooks.bad
 	// Registrations left unfolded (by a crash, or by another process
 	// still running) are visible to this process's reads from the start.
 	if err := r.loadJournal(ctx); err != nil {

@@ -132,7 +132,7 @@ func (m *Module) register(ctx context.Context, in ClientArgs, sugar bool) (Regis
 	// Durable once appended to the journal; its events are published
 	// when the journal is folded (journal.go).
 	if err := recs.appendRegistration(ctx, c); err != nil {
-		return RegisterReply{}, writeError(err, recs.db.Dir())
+		return RegisterReply{}, writeError(err, recs.dir())
 	}
 	epoch, err := recs.epoch(ctx)
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 // (journal.go, apply): every other current record with the entry's
 // indexed uuid or serial is superseded (moved to the history), then the
 // entry's uid is inserted, or updated and counted (an empty serial or
-// nickname keeps the old one). TestReplayMatchesFold checks that both
-// agree.
+// nickname keeps the old one). storeConformance (store_test.go) checks
+// that both agree.
 type replay struct {
 	cur      map[string]*Client // uid → current record
 	byUUID   map[string]string  // indexed uuid key → uid
