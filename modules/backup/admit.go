@@ -123,6 +123,11 @@ func (m *Module) findClient(ctx context.Context, in AdmitArgs) (idapi.Client, er
 		if !serialForm.MatchString(in.Serial) {
 			return c, core.Errorf(core.KindInvalid, "serial: %.80q is not a serial number", in.Serial)
 		}
+		if in.Serial == idapi.PlaceholderSerial {
+			// Shared by every machine without manufacturing data: it
+			// names no laptop, so it admits none.
+			return c, core.Errorf(core.KindPermission, "serial %s is the placeholder many laptops share: ask by uuid", in.Serial)
+		}
 		c, found, err = reg.ClientBySerial(ctx, in.Serial)
 	default:
 		return c, core.Errorf(core.KindInvalid, "name the client: uuid, uid or serial")

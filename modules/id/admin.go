@@ -21,6 +21,9 @@ type ShowReply struct {
 	Registered bool           `json:"registered"`
 	Clients    []Client       `json:"clients"` // current registrations (normally one)
 	History    []HistoryEntry `json:"history"` // ended ones, newest first
+	// Refused are registrations refused for claiming this serial with
+	// another machine UUID, newest first.
+	Refused []Refusal `json:"refused"`
 }
 
 // RemoveReply is the registration that was ended.
@@ -72,13 +75,19 @@ func (m *Module) showMethod() core.Method {
 			if err != nil {
 				return ShowReply{}, err
 			}
-			if len(cur) == 0 && len(hist) == 0 {
+			refused := []Refusal{}
+			if kind == "serial" {
+				if refused, err = recs.refusals(ctx, key); err != nil {
+					return ShowReply{}, err
+				}
+			}
+			if len(cur) == 0 && len(hist) == 0 && len(refused) == 0 {
 				return ShowReply{}, core.Errorf(core.KindNotFound, "no client with %s %s, now or in the history", kind, in.ID)
 			}
 			if cur == nil {
 				cur = []Client{}
 			}
-			return ShowReply{Registered: len(cur) > 0, Clients: cur, History: hist}, nil
+			return ShowReply{Registered: len(cur) > 0, Clients: cur, History: hist, Refused: refused}, nil
 		})
 	meth.Access = core.Admin
 	return meth

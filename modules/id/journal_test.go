@@ -27,8 +27,15 @@ func TestJournalReplayedOnReadAppliedInOrder(t *testing.T) {
 	h := newHarness(t, dataDir(t))
 	ka, kb := newKey(t), newKey(t)
 	a, b := UIDOf(ka), UIDOf(kb)
+	move := func() {
+		if err := h.admin("id.allow_move", map[string]any{"serial": "SHF706002A7"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h.register("SHF706002A7", "a", "11111111-2222-3333-4444-555555555555", ka)
+	move()
 	h.register("SHF706002A7", "b", "66666666-7777-8888-9999-000000000000", kb) // supersedes a
+	move()
 	h.register("SHF706002A7", "a", "11111111-2222-3333-4444-555555555555", ka) // and a takes it back
 	if n := journalRows(t, h); n != 3 {
 		t.Fatalf("journal holds %d rows before any read, want 3", n)

@@ -178,6 +178,7 @@ func (m *Module) Methods() []core.Method {
 		m.showMethod(),
 		m.removeMethod(),
 		m.reregisterAllMethod(),
+		m.allowMoveMethod(),
 	}
 }
 

@@ -340,3 +340,44 @@ func (r *records) statusFromDB(ctx context.Context, key string, byUUID bool) (ui
 	}
 	return uid, hasKey, true, nil
 }
+
+// serialHolder returns the current registration holding an indexed
+// serial (uid and machine uuid only): the check every registration with
+// a serial makes (moves.go), so it is one prepared query, which reads
+// the fold's watermark in the same statement, plus the pending
+// registrations that can touch the serial, replayed in memory.
+func (r *records) serialHolder(ctx context.Context, serial string) (holder Client, found bool, err error) {
+	if r.j.pend.len() == 0 {
+		err = r.serialStmt.QueryRowContext(quick(ctx), serial).Scan(&holder.UID, &holder.UUID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Client{}, false, nil
+		}
+		if err != nil {
+			return Client{}, false, fmt.Errorf("id: reading the holder of serial %s: %w", serial, err)
+		}
+		holder.Serial = serial
+		return holder, true, nil
+	}
+	r.j.pend.retire.RLock()
+	defer r.j.pend.retire.RUnlock()
+	var folded int64
+	var uid, uuid string
+	if err := r.serialFoldedStmt.QueryRowContext(quick(ctx), serial).Scan(&folded, &uid, &uuid); err != nil {
+		return Client{}, false, fmt.Errorf("id: reading the holder of serial %s: %w", serial, err)
+	}
+	var base []Client
+	uids := r.j.pend.uidsWith(folded, "", serial)
+	if uid != "" {
+		base = []Client{{UID: uid, UUID: uuid, Serial: serial}}
+		if !slices.Contains(uids, uid) {
+			uids = append(uids, uid)
+		}
+	}
+	rp := r.replayFor(folded, base, uids)
+	for _, u := range uids {
+		if c, ok := rp.get(u); ok && c.Serial == serial {
+			return c, true, nil
+		}
+	}
+	return Client{}, false, nil
+}

@@ -45,6 +45,7 @@ type records struct {
 	db *store.DB
 
 	byUIDStmt, epochStmt, statusUIDStmt, statusUUIDStmt *sql.Stmt
+	serialStmt, serialFoldedStmt                        *sql.Stmt
 	epochs                                              epochCache
 	statuses                                            statusCache
 	j                                                   journal
@@ -85,6 +86,12 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 		{&r.epochStmt, "SELECT value FROM id_meta WHERE name = 'epoch'"},
 		{&r.statusUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uid = ?"},
 		{&r.statusUUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uuid_key = ? AND " + uuidIndexed},
+		{&r.serialStmt, "SELECT uid, uuid FROM id_clients WHERE serial = ? AND " + serialIndexed},
+		// The holder and the fold's watermark in one statement: one
+		// snapshot, so the pending registrations to replay are exactly
+		// those the records do not hold yet.
+		{&r.serialFoldedStmt, "SELECT f.value, COALESCE(c.uid, ''), COALESCE(c.uuid, '') FROM id_meta f" +
+			" LEFT JOIN id_clients c ON c.serial = ? AND c." + serialIndexed + " WHERE f.name = 'folded'"},
 	}
 	for _, p := range prep {
 		st, err := db.Reader().PrepareContext(ctx, p.q)
@@ -106,7 +113,7 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 }
 
 func (r *records) close() {
-	for _, st := range []*sql.Stmt{r.byUIDStmt, r.epochStmt, r.statusUIDStmt, r.statusUUIDStmt} {
+	for _, st := range []*sql.Stmt{r.byUIDStmt, r.epochStmt, r.statusUIDStmt, r.statusUUIDStmt, r.serialStmt, r.serialFoldedStmt} {
 		if st != nil {
 			st.Close()
 		}

@@ -129,6 +129,9 @@ func (m *Module) register(ctx context.Context, in ClientArgs, sugar bool) (Regis
 	if call := core.CallFrom(ctx); call != nil && call.Caller.Addr.IsValid() {
 		c.LastAddr = call.Caller.Addr.Addr().String()
 	}
+	if err := m.checkSerial(ctx, recs, c); err != nil {
+		return RegisterReply{}, err
+	}
 	// Durable once appended to the journal; its events are published
 	// when the journal is folded (journal.go).
 	if err := recs.appendRegistration(ctx, c); err != nil {

@@ -41,6 +41,16 @@ type clientStore interface {
 	fold(ctx context.Context) error
 	runFolder(ctx context.Context, log func(error))
 	appended() bool
+	// serialHolder returns the registration holding an indexed serial
+	// (at least its uid and uuid): checked by every registration.
+	serialHolder(ctx context.Context, serial string) (Client, bool, error)
+	// allowMove lets serial move to another machine once; takeMove
+	// consumes that; refuse and refusals keep registrations refused for
+	// claiming another machine's serial (moves.go).
+	allowMove(ctx context.Context, serial string, at time.Time) error
+	takeMove(ctx context.Context, serial string) (bool, error)
+	refuse(ctx context.Context, f Refusal) error
+	refusals(ctx context.Context, serial string) ([]Refusal, error)
 	// dir is the data directory, for messages an admin acts on.
 	dir() string
 	close()

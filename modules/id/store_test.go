@@ -57,6 +57,13 @@ func snapshot(t *testing.T, s clientStore, keys, serials, uuids []string) string
 	for _, sn := range serials {
 		cs, err := s.bySerial(ctx, sn)
 		fmt.Fprintf(&b, "serial %s %v %v\n", sn, cs, err)
+		if indexedSerial(sn) {
+			h, found, err := s.serialHolder(ctx, sn)
+			fmt.Fprintf(&b, "holder %s %v %v %v %v\n", sn, h.UID, strings.ToLower(h.UUID), found, err)
+			if err == nil && (found != (len(cs) > 0) || found && (cs[0].UID != h.UID || !strings.EqualFold(cs[0].UUID, h.UUID))) {
+				t.Errorf("serialHolder(%s) = %v %v, bySerial %v", sn, h, found, cs)
+			}
+		}
 		hist, err := s.history(ctx, "", sn, "")
 		fmt.Fprintf(&b, "history %v %v\n", hist, err)
 	}
