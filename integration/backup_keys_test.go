@@ -117,12 +117,12 @@ func TestBackupKeysScaleAndFailuresSurface(t *testing.T) {
 	if code, body := getStatus(t, srv.url()+fmt.Sprintf("backup/1/available/SHF%08X", n-1)); code != 200 {
 		t.Fatalf("admission of laptop %d: %d %q", n-1, code, body)
 	}
-	if out, code := aula(t, "client", "rm", "--config", "", "--data-dir", srv.dataDir, "SHF00000000"); code != 0 {
+	if out, code := aula(t, "client", "rm", "--config", "", "--data-dir", srv.dataDir, "SHF00000001"); code != 0 {
 		t.Fatalf("client rm: %d %s", code, out)
 	}
 	waitFor(t, "the removed laptop's line to go", func() bool {
 		b, _ := os.ReadFile(path)
-		return !strings.Contains(string(b), "aula:"+id.UIDOf(laptopKey(0)))
+		return !strings.Contains(string(b), "aula:"+id.UIDOf(laptopKey(1)))
 	})
 
 	// The file cannot be rewritten: a directory stands where it was.
