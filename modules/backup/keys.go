@@ -27,9 +27,10 @@ type keySync struct {
 	mu     sync.Mutex    // one rewrite at a time
 	writes atomic.Int64  // files actually replaced, for tests and logs
 
-	failures atomic.Int64 // rewrites that failed, for the metrics
-	state    keyState     // guarded by stateMu
-	stateMu  sync.Mutex
+	failures  atomic.Int64 // rewrites that failed, for the metrics
+	admitKick atomic.Int64 // unix nanoseconds of the last rewrite an admission asked for
+	state     keyState     // guarded by stateMu
+	stateMu   sync.Mutex
 	// installed maps uid → key blob of every line the file held after the
 	// last rewrite that succeeded (nil before any): admission is refused
 	// to a client whose key is not in it. Guarded by stateMu.
@@ -230,6 +231,21 @@ func prepareDirs(set Settings) error {
 	return nil
 }
 
+// admissionKickEvery bounds the rewrites that admissions ask for: each
+// reads and renders the whole file, and admission is public.
+const admissionKickEvery = time.Second
+
+// kickForAdmission asks for a rewrite unless an admission asked less than
+// admissionKickEvery ago.
+func (k *keySync) kickForAdmission() {
+	now := time.Now().UnixNano()
+	last := k.admitKick.Load()
+	if now-last < int64(admissionKickEvery) || !k.admitKick.CompareAndSwap(last, now) {
+		return
+	}
+	k.kick()
+}
+
 // keyWait is how long an admission waits for the key of a client that
 // has just registered to be written into authorized_keys.
 const keyWait = 5 * time.Second
@@ -280,7 +296,7 @@ func (m *Module) keyInstalled(ctx context.Context, c idapi.Client) (ok bool, why
 			}
 			return false, "the client's key is not in authorized_keys yet"
 		}
-		keys.kick()
+		keys.kickForAdmission()
 		t := time.NewTimer(left)
 		select {
 		case <-done:
