@@ -141,3 +141,41 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkSerialHolder is the check every registration with a serial
+// makes (moves.go): with everything folded, and with the registrations
+// still pending in the journal.
+func BenchmarkSerialHolder(b *testing.B) {
+	h, err := boot(b.TempDir()+"/data", testArgs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.close()
+	key := benchKeys(b)["ed25519"]
+	raw, _ := base64.StdEncoding.DecodeString(key)
+	const n = 1000
+	for i := range n {
+		blob := bytes.Clone(raw)
+		copy(blob[len(blob)-8:], fmt.Sprintf("%08x", i))
+		c := Client{UID: UIDOf(base64.StdEncoding.EncodeToString(blob)), UUID: fmt.Sprintf("%08x-0000-4000-8000-000000000000", i),
+			Serial: fmt.Sprintf("BEN%08X", i), PubKey: base64.StdEncoding.EncodeToString(blob), LastRegistered: time.Now()}
+		if err := h.mod.recs.appendRegistration(b.Context(), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	run := func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, ok, err := h.mod.recs.serialHolder(b.Context(), fmt.Sprintf("BEN%08X", i%n)); err != nil || !ok {
+				b.Fatal(ok, err)
+			}
+			i++
+		}
+	}
+	b.Run("pending", run)
+	if err := h.mod.recs.fold(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("folded", run)
+}
