@@ -129,9 +129,19 @@ func (r *records) loadJournal(ctx context.Context) error {
 		return fmt.Errorf("id: reading the registration journal: %w", err)
 	}
 	defer tx.Rollback()
-	var folded int64
+	var folded, changed int64
 	if err := tx.QueryRowContext(ctx, qFolded).Scan(&folded); err != nil {
 		return fmt.Errorf("id: reading the registration journal: %w", err)
+	}
+	if err := tx.QueryRowContext(ctx, qChanged).Scan(&changed); err != nil {
+		return fmt.Errorf("id: reading the registration journal: %w", err)
+	}
+	if !r.serials.current(folded, changed) {
+		// Another process folded or removed: the serial index is read
+		// again before pending registrations it may now hold are dropped.
+		if err := r.loadSerials(ctx); err != nil {
+			return err
+		}
 	}
 	rows, err := tx.QueryContext(ctx, r.qJournalAfter, max(from, folded))
 	if err != nil {
@@ -200,11 +210,14 @@ type journalEntry struct {
 func (r *records) foldChunk(ctx context.Context) (n int, err error) {
 	txCtx := context.WithoutCancel(ctx)
 	var changes idapi.Changes
-	var last int64
+	var from, last int64
 	err = r.db.Write(ctx, func(tx *sql.Tx) error {
 		changes, n, last = nil, 0, 0 // the function may run twice; start afresh
 		entries, err := r.readJournal(txCtx, tx)
 		if err != nil || len(entries) == 0 {
+			return err
+		}
+		if err := tx.QueryRowContext(txCtx, qFolded).Scan(&from); err != nil {
 			return err
 		}
 		for _, e := range entries {
@@ -232,6 +245,13 @@ func (r *records) foldChunk(ctx context.Context) (n int, err error) {
 	}
 	if n == 0 {
 		return 0, nil
+	}
+	if !r.serials.foldedBatch(from, last, changes) {
+		// Another process folded meanwhile: read the serials again
+		// before the pending registrations they reflect are dropped.
+		if err := r.loadSerials(ctx); err != nil {
+			return 0, err
+		}
 	}
 	r.j.pend.drop(last)
 	raise(&r.j.polledTo, last)

@@ -343,35 +343,26 @@ func (r *records) statusFromDB(ctx context.Context, key string, byUUID bool) (ui
 
 // serialHolder returns the current registration holding an indexed
 // serial (uid and machine uuid only): the check every registration with
-// a serial makes (moves.go), so it is one prepared query, which reads
-// the fold's watermark in the same statement, plus the pending
-// registrations that can touch the serial, replayed in memory.
+// a serial makes (moves.go). It asks the in-memory index of the folded
+// records (serialindex.go) and replays the pending registrations that can
+// touch the serial, as reads do; no query.
 func (r *records) serialHolder(ctx context.Context, serial string) (holder Client, found bool, err error) {
-	if r.j.pend.len() == 0 {
-		err = r.serialStmt.QueryRowContext(quick(ctx), serial).Scan(&holder.UID, &holder.UUID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Client{}, false, nil
-		}
-		if err != nil {
-			return Client{}, false, fmt.Errorf("id: reading the holder of serial %s: %w", serial, err)
-		}
-		holder.Serial = serial
-		return holder, true, nil
-	}
 	r.j.pend.retire.RLock()
 	defer r.j.pend.retire.RUnlock()
-	var folded int64
-	var uid, uuid string
-	if err := r.serialFoldedStmt.QueryRowContext(quick(ctx), serial).Scan(&folded, &uid, &uuid); err != nil {
-		return Client{}, false, fmt.Errorf("id: reading the holder of serial %s: %w", serial, err)
+	h, ok, folded := r.serials.holder(serial)
+	if r.j.pend.len() == 0 {
+		return h, ok, nil
 	}
 	var base []Client
 	uids := r.j.pend.uidsWith(folded, "", serial)
-	if uid != "" {
-		base = []Client{{UID: uid, UUID: uuid, Serial: serial}}
-		if !slices.Contains(uids, uid) {
-			uids = append(uids, uid)
+	if ok {
+		base = []Client{h}
+		if !slices.Contains(uids, h.UID) {
+			uids = append(uids, h.UID)
 		}
+	}
+	if len(uids) == 0 {
+		return Client{}, false, nil
 	}
 	rp := r.replayFor(folded, base, uids)
 	for _, u := range uids {

@@ -45,7 +45,7 @@ type records struct {
 	db *store.DB
 
 	byUIDStmt, epochStmt, statusUIDStmt, statusUUIDStmt *sql.Stmt
-	serialStmt, serialFoldedStmt                        *sql.Stmt
+	serials                                             serialIndex
 	epochs                                              epochCache
 	statuses                                            statusCache
 	j                                                   journal
@@ -86,12 +86,6 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 		{&r.epochStmt, "SELECT value FROM id_meta WHERE name = 'epoch'"},
 		{&r.statusUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uid = ?"},
 		{&r.statusUUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uuid_key = ? AND " + uuidIndexed},
-		{&r.serialStmt, "SELECT uid, uuid FROM id_clients WHERE serial = ? AND " + serialIndexed},
-		// The holder and the fold's watermark in one statement: one
-		// snapshot, so the pending registrations to replay are exactly
-		// those the records do not hold yet.
-		{&r.serialFoldedStmt, "SELECT f.value, COALESCE(c.uid, ''), COALESCE(c.uuid, '') FROM id_meta f" +
-			" LEFT JOIN id_clients c ON c.serial = ? AND c." + serialIndexed + " WHERE f.name = 'folded'"},
 	}
 	for _, p := range prep {
 		st, err := db.Reader().PrepareContext(ctx, p.q)
@@ -104,6 +98,10 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 	r.j.onApplied, r.j.onBad = hooks.applied, hooks.bad
 	// Registrations left unfolded (by a crash, or by another process
 	// still running) are visible to this process's reads from the start.
+	if err := r.loadSerials(ctx); err != nil {
+		r.close()
+		return nil, err
+	}
 	if err := r.loadJournal(ctx); err != nil {
 		r.close()
 		return nil, err
@@ -113,7 +111,7 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 }
 
 func (r *records) close() {
-	for _, st := range []*sql.Stmt{r.byUIDStmt, r.epochStmt, r.statusUIDStmt, r.statusUUIDStmt, r.serialStmt, r.serialFoldedStmt} {
+	for _, st := range []*sql.Stmt{r.byUIDStmt, r.epochStmt, r.statusUIDStmt, r.statusUUIDStmt} {
 		if st != nil {
 			st.Close()
 		}
@@ -156,6 +154,7 @@ func (r *records) remove(ctx context.Context, uid string, at time.Time) (c Clien
 	}
 	txCtx := context.WithoutCancel(ctx)
 	defer r.statuses.clear()
+	var changed int64
 	err = r.db.Write(ctx, func(tx *sql.Tx) error {
 		found = false
 		cs, err := queryClients(txCtx, tx, "SELECT "+clientCols+" FROM id_clients WHERE uid = ?", uid)
@@ -163,10 +162,21 @@ func (r *records) remove(ctx context.Context, uid string, at time.Time) (c Clien
 			return err
 		}
 		c, found = cs[0], true
-		return r.end(txCtx, tx, c, fmtTime(at), "removed", "")
+		if err := r.end(txCtx, tx, c, fmtTime(at), "removed", ""); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(txCtx, "UPDATE id_meta SET value = value + 1 WHERE name = 'changed'"); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(txCtx, qChanged).Scan(&changed)
 	})
 	if err != nil {
 		return Client{}, false, fmt.Errorf("id: removing %s: %w", uid, err)
+	}
+	if found && !r.serials.removed(c.UID, changed-1, changed) {
+		if err := r.loadSerials(ctx); err != nil {
+			return c, found, err
+		}
 	}
 	return c, found, nil
 }

@@ -153,14 +153,16 @@ func testSharedDataDirectory(t *testing.T, open func(t *testing.T, dir string) c
 	for {
 		_, has1, err1 := a.byUID(context.Background(), c1.UID)
 		_, has2, err2 := a.byUID(context.Background(), c2.UID)
-		if err1 != nil || err2 != nil {
-			t.Fatal(err1, err2)
+		h1, held1, err3 := a.serialHolder(context.Background(), c1.Serial)
+		h2, held2, err4 := a.serialHolder(context.Background(), c2.Serial)
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+			t.Fatal(err1, err2, err3, err4)
 		}
-		if !has1 && has2 {
+		if !has1 && has2 && !held1 && held2 && h2.UID == c2.UID {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the first store still sees removed=%v, new=%v", has1, has2)
+			t.Fatalf("the first store still sees removed=%v (serial held by %q: %v), new=%v (serial held: %v)", has1, h1.UID, held1, has2, held2)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

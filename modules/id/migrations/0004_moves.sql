@@ -18,3 +18,7 @@ CREATE TABLE id_refusals (
 	at TEXT NOT NULL
 );
 CREATE INDEX id_refusals_serial ON id_refusals (serial, at);
+
+-- Counts removals by the admin, so that a process that keeps the holders
+-- of serials in memory (serialindex.go) notices another process's.
+INSERT INTO id_meta (name, value) VALUES ('changed', 0);
