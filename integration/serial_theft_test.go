@@ -69,6 +69,13 @@ func TestSerialCannotBeStolen(t *testing.T) {
 	if !strings.Contains(s.log.String(), "registration refused") {
 		t.Errorf("the refusal is not in the server log")
 	}
+	audit, code := aula(t, "audit", "--json", "--config", "", "--data-dir", s.dataDir)
+	if code != 0 {
+		t.Fatalf("aula audit: exit %d %s", code, audit)
+	}
+	if !strings.Contains(audit, `"result": "refused"`) || !strings.Contains(audit, "registered to another machine") {
+		t.Errorf("the refused claim is not audited as refused:\n%s", audit)
+	}
 
 	// A re-flashed XO: same serial and UUID, a new key.
 	if r := pyReg(t, s, serial, strings.ToUpper(uuid), flashed); r["success"] != "OK" {

@@ -82,15 +82,20 @@ func (m *Module) registerMethod() core.Method {
 // and reported by request id only.
 func (m *Module) inBand(ctx context.Context, err error) RegisterReply {
 	e := core.AsError(err)
-	if e.Kind != core.KindInternal {
-		return failed(e.Msg)
+	c := core.CallFrom(ctx)
+	msg := e.Msg
+	if e.Kind == core.KindInternal {
+		id := ""
+		if c != nil {
+			id = c.ID
+		}
+		m.logger().Error("register failed", "id", id, "err", err)
+		msg = "internal error (request id " + id + ")"
 	}
-	id := ""
-	if c := core.CallFrom(ctx); c != nil {
-		id = c.ID
+	if c != nil {
+		c.InBandError = msg // the audit records the refusal
 	}
-	m.logger().Error("register failed", "id", id, "err", err)
-	return failed("internal error (request id " + id + ")")
+	return failed(msg)
 }
 
 func (m *Module) logger() *slog.Logger {
