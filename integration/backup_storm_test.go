@@ -36,7 +36,7 @@ func TestBackupAdmissionStorm(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			serial := fmt.Sprintf("SHF%08d", i)
+			serial := fmt.Sprintf("SHF%08d", i+1) // SHF00000000 is the placeholder, which admits no laptop
 			body := mustJSON(t, map[string]string{"uuid": fmt.Sprintf("8bf9ac40-26f8-4bcc-a699-%012d", i),
 				"serial": serial, "nickname": "nena", "pubkey": "ssh-ed25519 " + edBlob(t)})
 			resp, err := httpClient().Post(srv.url()+"client/register", "application/json", strings.NewReader(body))

@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"strings"
+	"time"
 
 	"aula/internal/config"
 	"aula/internal/core"
@@ -83,19 +82,17 @@ func (a *aula) count(ctx context.Context, table string) (n int64, err error) {
 	return n, err
 }
 
-// settle has the server apply its registration journal, through the same
-// read a laptop makes: a status lookup settles the journal first.
+// settle waits until the server has applied its registration journal.
 func (a *aula) settle() error {
-	resp, err := http.Get("http://" + a.addr + "/client/status?uid=" + strings.Repeat("0", 40))
-	if err != nil {
-		return err
+	// Reads no longer fold; the server's background fold applies the
+	// journal once registrations pause: wait for it.
+	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		n, err := a.count(context.Background(), "id_journal")
+		if err != nil || n == 0 {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the journal still holds %d registrations after 5 minutes", n)
+		}
 	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status lookup to fold the journal: %s", resp.Status)
-	}
-	return nil
 }

@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"aula/internal/config"
 	"aula/internal/core"
+	"aula/internal/logrepeat"
 	"aula/internal/store"
 )
 
@@ -96,14 +98,19 @@ func load(args []string, stderr io.Writer) (*loaded, []string, error) {
 	return &loaded{set: s, opts: opts, app: app, fronts: fronts, log: log}, rest, nil
 }
 
+// logRepeatEvery is how often the same failure (message and error) is
+// logged at most; the line after says how many were left out.
+const logRepeatEvery = 10 * time.Second
+
 func newLogger(w io.Writer, level, format string) *slog.Logger {
 	var lv slog.Level
 	_ = lv.UnmarshalText([]byte(strings.ToUpper(level)))
 	ho := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler = slog.NewTextHandler(w, ho)
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, ho))
+		h = slog.NewJSONHandler(w, ho)
 	}
-	return slog.New(slog.NewTextHandler(w, ho))
+	return slog.New(logrepeat.New(h, logRepeatEvery))
 }
 
 // open opens the store, applies every module's migrations and provisions

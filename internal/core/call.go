@@ -49,6 +49,11 @@ type Call struct {
 	Debug     bool
 	// ID identifies the call in logs and in generic error replies.
 	ID string
+	// InBandError is set by a handler that answers a failure inside a
+	// successful reply (id.register's success "ERR", which the Sugar shell
+	// needs instead of a fault), so that the audit records the call as
+	// refused, with this message, rather than as ok.
+	InBandError string
 
 	method *Method // resolved by the dispatcher
 	// ctx is the context Handle passes down the chain: the caller's context

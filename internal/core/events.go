@@ -5,33 +5,19 @@ import (
 	"sync"
 )
 
-// Event topics published by the core's own modules.
-const (
-	// TopicClientRegistered carries a ClientEvent when a laptop registers
-	// (or registers again).
-	TopicClientRegistered = "client.registered"
-	// TopicClientRemoved carries a ClientEvent when a registration ends
-	// (removed by the admin, or superseded by a new uuid for its serial).
-	TopicClientRemoved = "client.removed"
-)
-
-// ClientEvent is the payload of the client topics.
-type ClientEvent struct {
-	UID    string
-	UUID   string
-	Serial string
-	PubKey string // base64 blob, no type prefix
-}
-
 // Event is one published fact.
 type Event struct {
 	Topic string
 	Data  any
 }
 
-// Events is a small in-process publish/subscribe bus. Delivery is
-// synchronous, in subscription order, so a subscriber sees events in the
-// order they happened; a subscriber with slow work should hand it off.
+// Events is a small in-process publish/subscribe bus. It knows no topic:
+// a module that publishes defines its topics and payload types in its own
+// API package (for example modules/id/idapi), and subscribers import that.
+// Delivery is synchronous, in subscription order, so a subscriber sees
+// events in the order they happened; a subscriber with slow work should
+// hand it off, and must not call back into the publisher in a way that
+// waits for the publication to finish.
 type Events struct {
 	mu   sync.RWMutex
 	subs map[string][]func(context.Context, Event)

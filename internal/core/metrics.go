@@ -107,4 +107,5 @@ func (a *App) WriteMetrics(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "aula_call_seconds_total{method=%q} %g\n", n, float64(a.metrics.stats(n).nanos.Load())/1e9)
 	}
+	a.writeModuleMetrics(w)
 }

@@ -69,7 +69,7 @@ func (s *systemModule) Methods() []Method {
 			return b.String(), nil
 		})
 	metrics.Access, metrics.Result, metrics.Variadic = Admin, "string", false
-	return []Method{list, sig, help, caps, metrics, s.multicallMethod()}
+	return []Method{list, sig, help, caps, metrics, s.multicallMethod(), s.readyMethod()}
 }
 
 // VisibleMethods lists the names (aliases too) the caller in ctx may call,

@@ -8,7 +8,7 @@
 // requests into one transaction and one fsync; each request runs in its own
 // SAVEPOINT so a failing request undoes only its own work.
 //
-// SQL written against this package must be accepted by both SQLite and
-// PostgreSQL; the few differences live in [Dialect]. Every store backend must
-// pass the conformance suite in package storetest.
+// SQL written against this package is SQLite's; the few things another
+// engine would change live in [Dialect]. Every store backend must pass the
+// conformance suite in package storetest.
 package store

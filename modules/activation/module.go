@@ -33,6 +33,7 @@ import (
 
 	"aula/internal/core"
 	"aula/internal/lease"
+	"aula/modules/id/idapi"
 )
 
 //go:embed README.md
@@ -61,8 +62,8 @@ type Module struct {
 	log     *slog.Logger
 	tables  *tables
 	trusted *lease.KeySet
-	keyBase string // <data-dir>/keyring/lease
-	dir     MachineDirectory
+	keyBase string        // <data-dir>/keyring/lease
+	dir     idapi.Clients // the laptop registry; nil without the id module
 
 	cache      cache
 	uuids      uuidBook
@@ -120,8 +121,7 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	m.renew = make(chan struct{}, 1)
 	m.reqs = newRequestLog(m.tables, m.set.maxPending, m.log)
 	if env.Events != nil {
-		env.Events.Subscribe(core.TopicClientRegistered, m.onClientEvent)
-		env.Events.Subscribe(core.TopicClientRemoved, m.onClientEvent)
+		env.Events.Subscribe(idapi.TopicChanges, m.onChanges)
 	}
 	return nil
 }
@@ -154,7 +154,7 @@ func (m *Module) reload(ctx context.Context) error {
 	m.lastReload.Store(time.Now())
 	m.loadKey()
 	if m.dir != nil {
-		if all, err := m.dir.MachineUUIDs(ctx); err != nil {
+		if all, err := machineUUIDs(ctx, m.dir); err != nil {
 			m.log.Warn("activation: reading laptop UUIDs from id", "err", err)
 		} else {
 			m.uuids.replace(all)

@@ -2,31 +2,12 @@ package activation
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"reflect"
 	"sync"
 
 	"aula/internal/core"
 	"aula/internal/lease"
+	"aula/modules/id/idapi"
 )
-
-// Placeholders the Sugar shell sends for machines without manufacturing
-// data (the id module's rule): they name no laptop, so they never give one
-// a UUID to sign for.
-const (
-	placeholderSerial = "SHF00000000"
-	placeholderUUID   = "00000000-0000-0000-0000-000000000000"
-)
-
-// MachineDirectory is what this module needs from a registry of laptops:
-// every known serial's machine UUID. A module that implements it (looked
-// up as "id") is used directly; otherwise the id module's
-// Clients(ctx) ([]Client, error), whose Client has Serial and UUID string
-// fields, is adapted, so activation neither imports id nor needs it.
-type MachineDirectory interface {
-	MachineUUIDs(ctx context.Context) (map[string]string, error)
-}
 
 // uuidBook maps serials to machine UUIDs learned from the id module: loaded
 // in full with the cache, then kept current by registration events, so the
@@ -43,7 +24,7 @@ func (b *uuidBook) get(serial string) string {
 }
 
 func (b *uuidBook) set(serial, uuid string) bool {
-	if serial == placeholderSerial || uuid == placeholderUUID || !lease.ValidSerial(serial) || !lease.ValidUUID(uuid) {
+	if serial == idapi.PlaceholderSerial || uuid == idapi.PlaceholderUUID || !lease.ValidSerial(serial) || !lease.ValidUUID(uuid) {
 		return false
 	}
 	b.mu.Lock()
@@ -66,7 +47,7 @@ func (b *uuidBook) remove(serial, uuid string) {
 func (b *uuidBook) replace(m map[string]string) {
 	clean := make(map[string]string, len(m))
 	for sn, u := range m {
-		if sn != placeholderSerial && u != placeholderUUID && lease.ValidSerial(sn) && lease.ValidUUID(u) {
+		if sn != idapi.PlaceholderSerial && u != idapi.PlaceholderUUID && lease.ValidSerial(sn) && lease.ValidUUID(u) {
 			clean[sn] = u
 		}
 	}
@@ -77,79 +58,49 @@ func (b *uuidBook) replace(m map[string]string) {
 
 // directory finds the laptop registry among the app's modules; nil when
 // there is none (activation then knows UUIDs from del01 lines only).
-func directory(app *core.App) (MachineDirectory, error) {
+func directory(app *core.App) (idapi.Clients, error) {
 	if app == nil {
 		return nil, nil
 	}
-	mod, ok := app.Module("id")
-	if !ok {
+	if _, ok := app.Module(idapi.ModuleID); !ok {
 		return nil, nil
 	}
-	if d, ok := mod.(MachineDirectory); ok {
-		return d, nil
-	}
-	return adaptClients(mod)
+	return idapi.From(app)
 }
 
-// clientsFunc adapts a Clients(ctx) ([]T, error) method whose T has string
-// fields Serial and UUID.
-type clientsFunc func(ctx context.Context) (map[string]string, error)
-
-func (f clientsFunc) MachineUUIDs(ctx context.Context) (map[string]string, error) { return f(ctx) }
-
-var (
-	ctxType = reflect.TypeFor[context.Context]()
-	errType = reflect.TypeFor[error]()
-)
-
-func adaptClients(mod any) (MachineDirectory, error) {
-	meth := reflect.ValueOf(mod).MethodByName("Clients")
-	if !meth.IsValid() {
-		return nil, errors.New("module id has neither MachineUUIDs nor Clients; laptop UUIDs come from del01 lines only")
+// machineUUIDs maps every registered serial to its machine UUID.
+func machineUUIDs(ctx context.Context, ids idapi.Clients) (map[string]string, error) {
+	cs, err := ids.Clients(ctx)
+	if err != nil {
+		return nil, err
 	}
-	t := meth.Type()
-	if t.NumIn() != 1 || t.In(0) != ctxType || t.NumOut() != 2 || t.Out(1) != errType || t.Out(0).Kind() != reflect.Slice {
-		return nil, fmt.Errorf("module id: Clients has type %s, want func(context.Context) ([]Client, error)", t)
-	}
-	elem := t.Out(0).Elem()
-	sf, ok1 := elem.FieldByName("Serial")
-	uf, ok2 := elem.FieldByName("UUID")
-	if elem.Kind() != reflect.Struct || !ok1 || !ok2 || sf.Type.Kind() != reflect.String || uf.Type.Kind() != reflect.String {
-		return nil, fmt.Errorf("module id: Clients returns %s, want structs with string fields Serial and UUID", elem)
-	}
-	return clientsFunc(func(ctx context.Context) (map[string]string, error) {
-		out := meth.Call([]reflect.Value{reflect.ValueOf(ctx)})
-		if err, _ := out[1].Interface().(error); err != nil {
-			return nil, err
+	m := make(map[string]string, len(cs))
+	// Clients come most recent first: the first one seen for a serial is
+	// its current machine.
+	for _, c := range cs {
+		if _, seen := m[c.Serial]; !seen && c.Serial != "" {
+			m[c.Serial] = c.UUID
 		}
-		list := out[0]
-		m := make(map[string]string, list.Len())
-		// Clients come most recent first: the first one seen for a
-		// serial is its current machine.
-		for i := 0; i < list.Len(); i++ {
-			c := list.Index(i)
-			sn, u := c.FieldByIndex(sf.Index).String(), c.FieldByIndex(uf.Index).String()
-			if _, seen := m[sn]; !seen && sn != "" {
-				m[sn] = u
-			}
-		}
-		return m, nil
-	}), nil
+	}
+	return m, nil
 }
 
-// onClientEvent keeps the book current as laptops register and are removed.
-func (m *Module) onClientEvent(_ context.Context, e core.Event) {
-	ce, ok := e.Data.(core.ClientEvent)
+// onChanges keeps the book current as laptops register and are removed.
+func (m *Module) onChanges(_ context.Context, e core.Event) {
+	batch, ok := e.Data.(idapi.Changes)
 	if !ok {
 		return
 	}
-	switch e.Topic {
-	case core.TopicClientRegistered:
-		if m.uuids.set(ce.Serial, ce.UUID) {
-			m.kickRenew() // it may now be signable ahead of its first request
+	learned := false
+	for _, ch := range batch {
+		if ch.Removed {
+			m.uuids.remove(ch.Client.Serial, ch.Client.UUID)
+		} else if m.uuids.set(ch.Client.Serial, ch.Client.UUID) {
+			learned = true
 		}
-	case core.TopicClientRemoved:
-		m.uuids.remove(ce.Serial, ce.UUID)
+	}
+	if learned {
+		m.kickRenew() // some may now be signable ahead of their first request
 	}
 }
 
@@ -178,7 +129,7 @@ func (m *Module) laptopUUIDs(ctx context.Context) (func(serial string) string, e
 	}
 	var book uuidBook
 	if m.dir != nil {
-		all, err := m.dir.MachineUUIDs(ctx)
+		all, err := machineUUIDs(ctx, m.dir)
 		if err != nil {
 			m.log.Warn("activation: reading laptop UUIDs from id", "err", err)
 		}

@@ -45,6 +45,8 @@ func entryFor(c *core.Call, meth *core.Method, err error) auditEntry {
 	if err != nil {
 		ce := core.AsError(err)
 		e.Result, e.Message = kindName(ce.Kind), ce.Msg
+	} else if c.InBandError != "" {
+		e.Result, e.Message = "refused", c.InBandError
 	}
 	return e
 }

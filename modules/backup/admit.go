@@ -13,7 +13,7 @@ import (
 
 	"aula/internal/core"
 	"aula/modules/backup/sysload"
-	"aula/modules/id"
+	"aula/modules/id/idapi"
 )
 
 // AdmitArgs names the client asking to start a backup: its server-assigned
@@ -63,6 +63,9 @@ func (m *Module) admit(ctx context.Context, in AdmitArgs) (Admission, error) {
 	if c.PubKey == "" {
 		return Admission{}, core.Errorf(core.KindPermission, "client %s registered without a public key: it cannot back up over SSH", c.UID)
 	}
+	if ok, why := m.keyInstalled(ctx, c); !ok {
+		return Admission{Reason: why, RetryAfter: int(keyRetry.Seconds())}, nil
+	}
 	if set.Quota > 0 {
 		st, ok, err := stats(ctx, db, c.UID)
 		if err != nil {
@@ -90,19 +93,19 @@ func (m *Module) admit(ctx context.Context, in AdmitArgs) (Admission, error) {
 }
 
 // findClient resolves the admission arguments to a current registration.
-func (m *Module) findClient(ctx context.Context, in AdmitArgs) (id.Client, error) {
+func (m *Module) findClient(ctx context.Context, in AdmitArgs) (idapi.Client, error) {
 	m.mu.RLock()
 	reg := m.reg
 	m.mu.RUnlock()
 	key := in.UUID
 	if in.UID != "" {
 		if key != "" && !strings.EqualFold(key, in.UID) {
-			return id.Client{}, core.Errorf(core.KindInvalid, "uuid and uid name different clients")
+			return idapi.Client{}, core.Errorf(core.KindInvalid, "uuid and uid name different clients")
 		}
 		key = in.UID
 	}
 	var (
-		c     id.Client
+		c     idapi.Client
 		found bool
 		err   error
 	)
@@ -119,6 +122,11 @@ func (m *Module) findClient(ctx context.Context, in AdmitArgs) (id.Client, error
 	case in.Serial != "":
 		if !serialForm.MatchString(in.Serial) {
 			return c, core.Errorf(core.KindInvalid, "serial: %.80q is not a serial number", in.Serial)
+		}
+		if in.Serial == idapi.PlaceholderSerial {
+			// Shared by every machine without manufacturing data: it
+			// names no laptop, so it admits none.
+			return c, core.Errorf(core.KindPermission, "serial %s is the placeholder many laptops share: ask by uuid", in.Serial)
 		}
 		c, found, err = reg.ClientBySerial(ctx, in.Serial)
 	default:

@@ -21,6 +21,7 @@ import (
 	"aula/internal/core"
 	_ "aula/internal/frontend/httpfront" // the "http" front end
 	"aula/internal/store"
+	_ "aula/modules/id" // the real laptop registry, found through idapi
 )
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))

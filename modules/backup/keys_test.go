@@ -162,3 +162,57 @@ func TestAuthorizedKeysFromOtherProcessAndAtStart(t *testing.T) {
 		t.Fatalf("after restart: %v", u)
 	}
 }
+
+// A key file that cannot be rewritten shows: the laptop registered
+// meanwhile is refused admission (never accepted without its key), Ready
+// fails, the metrics say so; repaired, all recover without a restart.
+func TestKeyFailureSurfaces(t *testing.T) {
+	h := newHarness(t, "", true)
+	a := h.register(1)
+	if adm, err := h.admit(AdmitArgs{UUID: a.UID}); err != nil || !adm.Accepted {
+		t.Fatalf("admission with the key installed: %+v %v", adm, err)
+	}
+	if err := h.mod.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+	path := h.settings().AuthorizedKeys
+	if err := os.Rename(path, path+".saved"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b := h.register(2)
+	adm, err := h.admit(AdmitArgs{UUID: b.UID})
+	if err != nil || adm.Accepted || !strings.Contains(adm.Reason, "cannot be updated") || adm.RetryAfter == 0 {
+		t.Fatalf("admission while its key cannot be installed: %+v %v", adm, err)
+	}
+	if err := h.mod.Ready(t.Context()); err == nil || !strings.Contains(err.Error(), "authorized_keys") || strings.Contains(err.Error(), path) {
+		t.Fatalf("Ready while failing: %v (want the file named, not its path)", err)
+	}
+	var metrics strings.Builder
+	h.app.WriteMetrics(&metrics)
+	if !strings.Contains(metrics.String(), "aula_backup_authorized_keys_ok 0\n") ||
+		strings.Contains(metrics.String(), "aula_backup_authorized_keys_failures_total 0\n") {
+		t.Fatalf("metrics while failing:\n%s", metrics.String())
+	}
+	var st Status
+	if err := h.call("backup.status", nil, &st); err != nil || st.Keys.Error == "" || st.Keys.Missing == 0 {
+		t.Fatalf("status while failing: %+v %v", st.Keys, err)
+	}
+	os.Remove(path)
+	if err := os.Rename(path+".saved", path); err != nil {
+		t.Fatal(err)
+	}
+	if adm, err := h.admit(AdmitArgs{UUID: b.UID}); err != nil || !adm.Accepted {
+		t.Fatalf("admission after the repair: %+v %v", adm, err)
+	}
+	if err := h.mod.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready after the repair: %v", err)
+	}
+	metrics.Reset()
+	h.app.WriteMetrics(&metrics)
+	if !strings.Contains(metrics.String(), "aula_backup_authorized_keys_ok 1\n") {
+		t.Fatalf("metrics after the repair:\n%s", metrics.String())
+	}
+}

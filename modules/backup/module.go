@@ -31,7 +31,7 @@ import (
 
 	"aula/internal/core"
 	"aula/internal/store"
-	"aula/modules/id"
+	"aula/modules/id/idapi"
 )
 
 //go:embed README.md
@@ -44,14 +44,6 @@ func init() {
 	core.Register(core.ModuleInfo{ID: "backup", New: func() core.Module { return &Module{} }, Help: readme})
 }
 
-// registry is what the backup module needs from the id module.
-type registry interface {
-	ClientByUID(ctx context.Context, uid string) (id.Client, bool, error)
-	ClientByUUID(ctx context.Context, uuid string) (id.Client, bool, error)
-	ClientBySerial(ctx context.Context, serial string) (id.Client, bool, error)
-	Clients(ctx context.Context) ([]id.Client, error)
-}
-
 // Module is the backup service.
 type Module struct {
 	opts *options
@@ -60,7 +52,7 @@ type Module struct {
 	app     *core.App
 	db      *store.DB
 	log     *slog.Logger
-	reg     registry
+	reg     idapi.Clients
 	set     Settings // effective in this process
 	setErr  error    // why this process's own options do not resolve
 	slots   *slots
@@ -88,10 +80,9 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	if env.App == nil || env.Store == nil {
 		return errors.New("backup: provisioned without an app or a store")
 	}
-	idm, ok := env.App.Module("id")
-	reg, ok2 := idm.(registry)
-	if !ok || !ok2 {
-		return errors.New("backup: the id module is not loaded (backups are for registered clients)")
+	reg, err := idapi.From(env.App)
+	if err != nil {
+		return fmt.Errorf("backup: %w (backups are for registered clients)", err)
 	}
 	log := env.Log
 	if log == nil {
@@ -111,8 +102,7 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	m.app, m.db, m.log, m.reg, m.set, m.setErr = env.App, env.Store, log, reg, set, setErr
 	m.slots = &slots{db: env.Store, now: m.clock}
 	m.keys = &keySync{m: m, kickc: make(chan struct{}, 1)}
-	env.Events.Subscribe(core.TopicClientRegistered, m.onClientEvent)
-	env.Events.Subscribe(core.TopicClientRemoved, m.onClientEvent)
+	env.Events.Subscribe(idapi.TopicChanges, m.onChanges)
 	return nil
 }
 
@@ -133,10 +123,12 @@ func (m *Module) state() (Settings, *store.DB, error) {
 	return m.set, m.db, nil
 }
 
-// onClientEvent rewrites authorized_keys: in the server through the
-// coalescing writer, in any other process (`aula client rm` on the data
-// directory) at once, since that process may exit right after.
-func (m *Module) onClientEvent(ctx context.Context, ev core.Event) {
+// onChanges rewrites authorized_keys once per batch of registration
+// changes: in the server through the coalescing writer, in any other
+// process (`aula client rm` on the data directory) at once, since that
+// process may exit right after. The rewrite reads the registrations,
+// which never waits for the id module's fold that published the batch.
+func (m *Module) onChanges(ctx context.Context, _ core.Event) {
 	m.mu.RLock()
 	serving, keys, log := m.serving, m.keys, m.log
 	m.mu.RUnlock()

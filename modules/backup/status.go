@@ -24,6 +24,7 @@ type Status struct {
 	DiskAvail      int64         `json:"disk_avail"`  // bytes
 	Load1          float64       `json:"load1"`
 	Recent         []Event       `json:"recent"` // newest audit events
+	Keys           KeyStatus     `json:"authorized_keys"`
 }
 
 // recentEvents is how many audit events status shows.
@@ -66,6 +67,7 @@ func (m *Module) status(ctx context.Context, _ struct{}) (Status, error) {
 	if out.Recent, err = events(ctx, db, "", recentEvents); err != nil {
 		return fail(err)
 	}
+	out.Keys = m.keyStatus(ctx)
 	if d, err := sysload.Disk(existingAncestor(set.Root)); err == nil {
 		out.DiskUsed, out.InodesUsed, out.DiskAvail = d.Blocks, d.Inodes, int64(d.AvailBytes)
 	}
@@ -112,6 +114,11 @@ func printStatus(w io.Writer, st Status, now time.Time) error {
 	fmt.Fprintf(w, "backup root %s: %s in %d clients (%s on disk); file system %.0f%% full, %.0f%% inodes, %s free; load %.2f\n",
 		st.Root, FormatSize(st.TotalBytes), len(st.Clients), FormatSize(st.TotalDiskBytes),
 		100*st.DiskUsed, 100*st.InodesUsed, FormatSize(st.DiskAvail), st.Load1)
+	k := st.Keys
+	fmt.Fprintf(w, "authorized_keys %s: %d keys installed, %d registered keys missing\n", k.Path, k.Installed, k.Missing)
+	if k.Error != "" {
+		fmt.Fprintf(w, "ERROR: authorized_keys cannot be updated (since %s): %s\n", when(k.ErrorSince), k.Error)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "\nSLOTS (%d of %d)\tSTATE\tMODE\tPID\tSINCE\tEXPIRES IN\n", len(st.Slots), st.MaxConcurrent)
 	for _, s := range st.Slots {

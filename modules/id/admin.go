@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"aula/internal/core"
+	"aula/modules/id/idapi"
 )
 
 // IDArgs name one client for the admin methods: its uid, serial or
@@ -20,6 +21,9 @@ type ShowReply struct {
 	Registered bool           `json:"registered"`
 	Clients    []Client       `json:"clients"` // current registrations (normally one)
 	History    []HistoryEntry `json:"history"` // ended ones, newest first
+	// Refused are registrations refused for claiming this serial with
+	// another machine UUID, newest first.
+	Refused []Refusal `json:"refused"`
 }
 
 // RemoveReply is the registration that was ended.
@@ -71,20 +75,26 @@ func (m *Module) showMethod() core.Method {
 			if err != nil {
 				return ShowReply{}, err
 			}
-			if len(cur) == 0 && len(hist) == 0 {
+			refused := []Refusal{}
+			if kind == "serial" {
+				if refused, err = recs.refusals(ctx, key); err != nil {
+					return ShowReply{}, err
+				}
+			}
+			if len(cur) == 0 && len(hist) == 0 && len(refused) == 0 {
 				return ShowReply{}, core.Errorf(core.KindNotFound, "no client with %s %s, now or in the history", kind, in.ID)
 			}
 			if cur == nil {
 				cur = []Client{}
 			}
-			return ShowReply{Registered: len(cur) > 0, Clients: cur, History: hist}, nil
+			return ShowReply{Registered: len(cur) > 0, Clients: cur, History: hist, Refused: refused}, nil
 		})
 	meth.Access = core.Admin
 	return meth
 }
 
 func (m *Module) removeMethod() core.Method {
-	meth := core.Func("remove", "Removes a client's registration (by uid, serial or machine UUID): it moves to the history, its status becomes registered=false and client.removed is published.",
+	meth := core.Func("remove", "Removes a client's registration (by uid, serial or machine UUID): it moves to the history, its status becomes registered=false and the removal is published to the other modules (backup drops its key).",
 		func(ctx context.Context, in IDArgs) (RemoveReply, error) {
 			recs, _, err := m.state()
 			if err != nil {
@@ -111,13 +121,13 @@ func (m *Module) removeMethod() core.Method {
 			}
 			c, found, err := recs.remove(ctx, cur[0].UID, time.Now())
 			if err != nil {
-				return RemoveReply{}, err
+				return RemoveReply{}, writeError(err, recs.dir())
 			}
 			if !found { // removed meanwhile by someone else
 				return RemoveReply{}, core.Errorf(core.KindNotFound, "no registered client with %s %s", kind, in.ID)
 			}
 			m.logger().Info("registration removed", "uid", c.UID, "serial", c.Serial, "uuid", c.UUID)
-			m.publish(ctx, core.TopicClientRemoved, c)
+			m.publish(ctx, idapi.Changes{{Client: c, Removed: true}})
 			return RemoveReply{Removed: c}, nil
 		})
 	meth.Access = core.Admin
@@ -134,7 +144,7 @@ func (m *Module) reregisterAllMethod() core.Method {
 			}
 			epoch, err := recs.bumpEpoch(ctx)
 			if err != nil {
-				return StampReply{}, err
+				return StampReply{}, writeError(err, recs.dir())
 			}
 			s := stamp(epoch, set)
 			m.logger().Info("new registration epoch", "stamp", s)
@@ -164,7 +174,7 @@ func parseClientID(id string) (kind, key string, err error) {
 }
 
 // current returns the current registrations a client id names.
-func (m *Module) current(ctx context.Context, recs *records, kind, key string) ([]Client, error) {
+func (m *Module) current(ctx context.Context, recs clientStore, kind, key string) ([]Client, error) {
 	switch kind {
 	case "uid":
 		c, ok, err := recs.byUID(ctx, key)
@@ -173,14 +183,14 @@ func (m *Module) current(ctx context.Context, recs *records, kind, key string) (
 		}
 		return []Client{c}, nil
 	case "uuid":
-		return recs.find(ctx, "uuid_key", key)
+		return recs.byUUID(ctx, key)
 	case "serial":
-		return recs.find(ctx, "serial", key)
+		return recs.bySerial(ctx, key)
 	}
 	panic(fmt.Sprintf("id: client id kind %q", kind))
 }
 
-func (m *Module) historyOf(ctx context.Context, recs *records, kind, key string) ([]HistoryEntry, error) {
+func (m *Module) historyOf(ctx context.Context, recs clientStore, kind, key string) ([]HistoryEntry, error) {
 	var uid, serial, uuid string
 	switch kind {
 	case "uid":

@@ -21,6 +21,7 @@ func (m *Module) Commands() []core.Command {
 		{Name: "client list", Usage: "[--json]", Help: "list registered clients", Run: runList},
 		{Name: "client show", Usage: "UID|SERIAL|UUID", Help: "show a client's registration and history", Run: runShow},
 		{Name: "client rm", Usage: "UID|SERIAL|UUID", Help: "remove a client's registration", Run: runRemove},
+		{Name: "client allow-move", Usage: "SERIAL", Help: "let a serial register once with another machine UUID (motherboard swap)", Run: runAllowMove},
 		{Name: "client export", Usage: "[--format csv|json]", Help: "write every registered client as CSV or JSON", Run: runExport},
 		{Name: "client reregister-all", Usage: "", Help: "make every client register again (new registration stamp)", Run: runReregisterAll},
 	}
@@ -107,6 +108,33 @@ func runShow(ctx context.Context, cx *core.CmdContext, args []string) error {
 		}
 		printClient(cx.Stdout, h.Client, status)
 	}
+	if len(out.Refused) > 0 {
+		fmt.Fprintf(cx.Stdout, "\nREFUSED (claimed this serial with another machine UUID; `aula client allow-move %s` accepts a motherboard swap)\n", id)
+		tw := tabwriter.NewWriter(cx.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "WHEN\tUUID\tUID\tADDRESS")
+		for _, f := range out.Refused {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", when(f.At), f.UUID, f.UID, dash(f.Addr))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runAllowMove(ctx context.Context, cx *core.CmdContext, args []string) error {
+	rest, err := flags("client allow-move", args, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return fmt.Errorf("usage: aula client allow-move SERIAL")
+	}
+	var out AllowMoveReply
+	if err := cx.Call(ctx, "id.allow_move", map[string]any{"serial": rest[0]}, &out); err != nil {
+		return err
+	}
+	fmt.Fprintf(cx.Stdout, "%s may now register with another machine UUID once (its old registration is then superseded)\n", out.Serial)
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"aula/internal/frontend/httpfront"
 	"aula/internal/store"
 	"aula/internal/wire/xmlrpc"
+	"aula/modules/id/idapi"
 )
 
 // harness is one in-process aula with only the id module, booted as
@@ -91,8 +92,7 @@ func boot(dir string, args ...string) (*harness, error) {
 	}
 	mod, _ := app.Module("id")
 	h := &harness{dir: dir, app: app, mod: mod.(*Module), db: db, events: &eventLog{}}
-	app.Events.Subscribe(core.TopicClientRegistered, h.events.record)
-	app.Events.Subscribe(core.TopicClientRemoved, h.events.record)
+	app.Events.Subscribe(idapi.TopicChanges, h.events.record)
 	env := &core.Env{App: app, Store: db, Log: quietLog, Events: app.Events, DataDir: dir}
 	if err := app.Provision(ctx, env); err != nil {
 		db.Close()
@@ -107,10 +107,11 @@ func boot(dir string, args ...string) (*harness, error) {
 	return h, nil
 }
 
-// settle folds the registration journal, as any read does first.
+// settle folds the registration journal, as the server does in the
+// background.
 func (h *harness) settle() {
 	h.t.Helper()
-	if err := h.mod.recs.settle(h.t.Context()); err != nil {
+	if err := h.mod.recs.fold(h.t.Context()); err != nil {
 		h.t.Fatal(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"aula/internal/store"
+	"aula/modules/id/idapi"
 )
 
 // The registration journal. A registration is acknowledged once it is
@@ -21,14 +22,18 @@ import (
 // registration always followed (supersede by serial or uuid, count
 // repeats).
 //
-// Nobody ever reads unfolded state: every read of the records first
-// settles the journal (folds what was appended before the read began), so
-// readers see exactly what they would have seen had each registration
-// been applied at once. While only registrations arrive (a boot storm,
-// where the Sugar shell only registers) little is folded; the fold runs
-// when registrations pause (foldIdle), when the oldest unapplied one is
-// foldMaxAge old, when the journal grows past foldBacklog, on the first
-// read, and when the server stops.
+// Reads never fold and never wait for a fold: they combine the folded
+// records with the unfolded registrations this process holds in memory
+// (pending.go), replayed by the fold's rules (replay.go), in one snapshot
+// of the store (the fold raises a watermark in id_meta in the transaction
+// that applies a batch). So a read sees every acknowledged registration,
+// writes nothing (it works on a full disk), and an event handler that
+// reads cannot wait on the fold that called it.
+//
+// The server folds in the background: when registrations pause
+// (foldIdle), when the oldest unapplied one is foldMaxAge old, when
+// foldBacklog wait, and at Stop. Each batch applied is published once, as
+// one idapi.Changes.
 
 const (
 	// foldIdle is how long registrations must pause before the
@@ -41,35 +46,32 @@ const (
 	foldMaxAge = 5 * time.Second
 	// foldBacklog is how many unfolded registrations make the background
 	// fold run even while registrations keep coming: it bounds the
-	// journal (about 300 bytes a row) and the work a read may have to do
-	// first, and is far above what a school's boot storm appends.
+	// journal (about 300 bytes a row) and this process's memory.
 	foldBacklog = 100_000
 	// foldChunk is how many registrations one fold transaction applies;
 	// other writes wait for at most one chunk.
 	foldChunk = 2000
-	// foreignEvery is how often a process that appended nothing itself
-	// checks the database for another process's unfolded registrations
-	// before a read (an admin command reading while the server runs, or
-	// the server after such a command registered a client).
+	// foreignEvery is how often a process looks for registrations another
+	// process appended (an admin command while the server runs, or the
+	// server after such a command registered a client).
 	foreignEvery = time.Second
 )
 
 // journal is this process's view of id_journal.
 type journal struct {
-	// Seqs only grow (AUTOINCREMENT, or an identity column) and rows are
-	// committed in seq order (one writer at a time), so one watermark
-	// says what is folded.
-	appended    atomic.Int64 // highest seq this process appended
-	folded      atomic.Int64 // every seq up to this one is folded
-	lastAppend  atomic.Int64 // unix nanoseconds of the last append
-	lastForeign atomic.Int64 // unix nanoseconds of the last check for others' rows
+	pend pending
+
+	appended   atomic.Bool  // this process appended a registration
+	lastAppend atomic.Int64 // unix nanoseconds of the last append
+	lastPoll   atomic.Int64 // unix nanoseconds of the last look for others' rows
+	polledTo   atomic.Int64 // every journal row up to this seq was read once
 
 	foldMu sync.Mutex // one fold at a time in this process
-	// onApplied is told of each registration a fold applied, in order,
-	// with the registrations it ended because it took their serial or
-	// uuid. The events of a registration are published from here, so
-	// subscribers see them in the order the records changed.
-	onApplied func(ctx context.Context, c Client, superseded []Client)
+	// onApplied is told of each batch a fold applied: for each
+	// registration, the registrations it ended because it took their
+	// serial or uuid, then the registration itself. Subscribers must not
+	// fold (reads do not).
+	onApplied func(ctx context.Context, changes idapi.Changes)
 	// onBad is told of a journal row that cannot be decoded.
 	onBad func(seq int64, rec string, err error)
 }
@@ -83,9 +85,12 @@ func raise(v *atomic.Int64, to int64) {
 	}
 }
 
-// appendRegistration stores c durably in the journal.
+// appendRegistration stores c durably in the journal and makes it
+// visible to this process's reads.
 func (r *records) appendRegistration(ctx context.Context, c Client) error {
-	rec := encodeJournal(c, fmtTime(c.LastRegistered))
+	at := fmtTime(c.LastRegistered)
+	c.LastRegistered = parseTime(at) // as the fold will store it
+	rec := encodeJournal(c, at)
 	// Statements in the shared write transaction must not be interrupted
 	// when this caller goes away: SQLite may then roll back the whole
 	// batch, everyone's writes. ctx still keeps a write that has not
@@ -97,9 +102,6 @@ func (r *records) appendRegistration(ctx context.Context, c Client) error {
 		if err != nil {
 			return err
 		}
-		if r.d == store.Postgres {
-			return st.QueryRowContext(txCtx, rec).Scan(&seq)
-		}
 		res, err := st.ExecContext(txCtx, rec)
 		if err != nil {
 			return err
@@ -110,65 +112,88 @@ func (r *records) appendRegistration(ctx context.Context, c Client) error {
 	if err != nil {
 		return fmt.Errorf("id: storing registration of %s: %w", c.UID, err)
 	}
-	raise(&r.j.appended, seq)
+	r.j.pend.add(&journalEntry{seq: seq, c: c, at: at})
+	r.statuses.clear()
+	r.j.appended.Store(true)
 	r.j.lastAppend.Store(time.Now().UnixNano())
 	return nil
 }
 
-// settle folds every registration appended before it was called, so that
-// a read that follows sees them applied.
-func (r *records) settle(ctx context.Context) error {
-	if target := r.j.appended.Load(); target > r.j.folded.Load() {
-		return r.foldTo(ctx, target)
-	}
-	return r.foldForeign(ctx)
-}
-
-// foldForeign folds registrations another process appended, checking for
-// them at most every foreignEvery.
-func (r *records) foldForeign(ctx context.Context) error {
-	now := time.Now().UnixNano()
-	if now-r.j.lastForeign.Load() < int64(foreignEvery) {
-		return nil
-	}
-	r.j.lastForeign.Store(now)
-	var last sql.NullInt64
-	if err := r.journalMaxStmt.QueryRowContext(quick(ctx)).Scan(&last); err != nil {
+// loadJournal reads the journal rows above polledTo into pending (those
+// it does not hold yet) and forgets what another process folded. It
+// writes nothing.
+func (r *records) loadJournal(ctx context.Context) error {
+	from := r.j.polledTo.Load()
+	tx, err := r.db.Reader().BeginTx(ctx, nil)
+	if err != nil {
 		return fmt.Errorf("id: reading the registration journal: %w", err)
 	}
-	if !last.Valid || last.Int64 <= r.j.folded.Load() {
-		return nil
+	defer tx.Rollback()
+	var folded, changed int64
+	if err := tx.QueryRowContext(ctx, qFolded).Scan(&folded); err != nil {
+		return fmt.Errorf("id: reading the registration journal: %w", err)
 	}
-	return r.foldTo(ctx, last.Int64)
-}
-
-// foldTo folds the journal until every registration up to seq target (a
-// committed one) is applied.
-func (r *records) foldTo(ctx context.Context, target int64) error {
-	r.j.foldMu.Lock()
-	defer r.j.foldMu.Unlock()
-	for r.j.folded.Load() < target {
-		// Appended (and acknowledged) by this process before the fold
-		// transaction starts, so a fold that empties the journal has
-		// applied it, whoever folded it.
-		before := r.j.appended.Load()
-		n, last, err := r.foldChunk(ctx)
-		if err != nil {
+	if err := tx.QueryRowContext(ctx, qChanged).Scan(&changed); err != nil {
+		return fmt.Errorf("id: reading the registration journal: %w", err)
+	}
+	if !r.serials.current(folded, changed) {
+		// Another process folded or removed: the serial index is read
+		// again before pending registrations it may now hold are dropped.
+		if err := r.loadSerials(ctx); err != nil {
 			return err
 		}
-		raise(&r.j.folded, last)
-		if n < foldChunk {
-			// The journal is empty now, so everything committed before
-			// this fold is applied.
-			raise(&r.j.folded, max(before, target))
-		}
 	}
+	rows, err := tx.QueryContext(ctx, r.qJournalAfter, max(from, folded))
+	if err != nil {
+		return fmt.Errorf("id: reading the registration journal: %w", err)
+	}
+	defer rows.Close()
+	last := from
+	for rows.Next() {
+		var seq int64
+		var rec string
+		if err := rows.Scan(&seq, &rec); err != nil {
+			return fmt.Errorf("id: reading the registration journal: %w", err)
+		}
+		last = max(last, seq)
+		if r.j.pend.has(seq) {
+			continue
+		}
+		c, at, err := decodeJournal(rec)
+		if err != nil {
+			continue // the fold drops it and says so
+		}
+		r.j.pend.add(&journalEntry{seq: seq, c: c, at: at})
+		r.statuses.clear()
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("id: reading the registration journal: %w", err)
+	}
+	r.j.pend.drop(folded)
+	raise(&r.j.polledTo, max(last, folded))
 	return nil
 }
 
-// fold applies every registration this process appended.
+// pollForeign runs loadJournal at most every foreignEvery.
+func (r *records) pollForeign(ctx context.Context) error {
+	now := time.Now().UnixNano()
+	if now-r.j.lastPoll.Load() < int64(foreignEvery) {
+		return nil
+	}
+	r.j.lastPoll.Store(now)
+	return r.loadJournal(ctx)
+}
+
+// fold applies the whole journal, batch by batch.
 func (r *records) fold(ctx context.Context) error {
-	return r.foldTo(ctx, r.j.appended.Load())
+	r.j.foldMu.Lock()
+	defer r.j.foldMu.Unlock()
+	for {
+		n, err := r.foldChunk(ctx)
+		if err != nil || n < foldChunk {
+			return err
+		}
+	}
 }
 
 // journalEntry is one unfolded registration.
@@ -180,15 +205,19 @@ type journalEntry struct {
 }
 
 // foldChunk applies up to foldChunk journal rows, oldest first, in one
-// transaction, and deletes them. It returns how many it applied and the
-// last seq.
-func (r *records) foldChunk(ctx context.Context) (n int, last int64, err error) {
+// transaction that also deletes them and raises the watermark, then
+// publishes what changed, once. It returns how many rows it took.
+func (r *records) foldChunk(ctx context.Context) (n int, err error) {
 	txCtx := context.WithoutCancel(ctx)
-	var applied []application
+	var changes idapi.Changes
+	var from, last int64
 	err = r.db.Write(ctx, func(tx *sql.Tx) error {
-		applied, n, last = nil, 0, 0 // the function may run twice; start afresh
+		changes, n, last = nil, 0, 0 // the function may run twice; start afresh
 		entries, err := r.readJournal(txCtx, tx)
 		if err != nil || len(entries) == 0 {
+			return err
+		}
+		if err := tx.QueryRowContext(txCtx, qFolded).Scan(&from); err != nil {
 			return err
 		}
 		for _, e := range entries {
@@ -199,27 +228,38 @@ func (r *records) foldChunk(ctx context.Context) (n int, last int64, err error) 
 			if err != nil {
 				return err
 			}
-			applied = append(applied, application{c: e.c, superseded: old})
+			for _, o := range old {
+				changes = append(changes, idapi.Change{Client: o, Removed: true, ReplacedBy: e.c.UID})
+			}
+			changes = append(changes, idapi.Change{Client: e.c})
 		}
 		n, last = len(entries), entries[len(entries)-1].seq
-		_, err = tx.ExecContext(txCtx, r.qJournalDelete, last)
+		if _, err := tx.ExecContext(txCtx, r.qJournalDelete, last); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(txCtx, r.qSetFolded, last)
 		return err
 	})
-	r.statuses.clear() // also when the write fails: it may have been applied
 	if err != nil {
-		return 0, 0, fmt.Errorf("id: applying registrations: %w", err)
+		return 0, fmt.Errorf("id: applying registrations: %w", err)
 	}
-	if r.j.onApplied != nil {
-		for _, a := range applied {
-			r.j.onApplied(ctx, a.c, a.superseded)
+	if n == 0 {
+		return 0, nil
+	}
+	if !r.serials.foldedBatch(from, last, changes) {
+		// Another process folded meanwhile: read the serials again
+		// before the pending registrations they reflect are dropped.
+		if err := r.loadSerials(ctx); err != nil {
+			return 0, err
 		}
 	}
-	return n, last, nil
-}
-
-type application struct {
-	c          Client
-	superseded []Client
+	r.j.pend.drop(last)
+	raise(&r.j.polledTo, last)
+	r.statuses.clear()
+	if r.j.onApplied != nil && len(changes) > 0 {
+		r.j.onApplied(ctx, changes)
+	}
+	return n, nil
 }
 
 func (r *records) readJournal(ctx context.Context, tx *sql.Tx) ([]journalEntry, error) {
@@ -253,6 +293,7 @@ func (r *records) readJournal(ctx context.Context, tx *sql.Tx) ([]journalEntry, 
 // other current record of the same machine (same uuid or serial,
 // placeholders excepted) moves to the history, then the record is
 // inserted or, for a repeat of the same uid, updated and counted.
+// replay.go does the same in memory.
 func (r *records) apply(ctx context.Context, tx *sql.Tx, e journalEntry) (superseded []Client, err error) {
 	uuidKey := strings.ToLower(e.c.UUID)
 	upsert := func() error {
@@ -265,13 +306,9 @@ func (r *records) apply(ctx context.Context, tx *sql.Tx, e journalEntry) (supers
 	}
 	// Nearly every registration supersedes nothing: try the upsert, which
 	// the serial and uuid indexes refuse when it would. SQLite then undoes
-	// only that statement. (PostgreSQL would abort the transaction, so
-	// there the other records are always looked for first.)
-	if r.d == store.SQLite {
-		err := upsert()
-		if err == nil || !store.IsConstraint(err) {
-			return nil, err
-		}
+	// only that statement.
+	if err := upsert(); err == nil || !store.IsConstraint(err) {
+		return nil, err
 	}
 	superseded, err = queryClients(ctx, tx, r.qConflicts, e.c.UID, uuidKey, e.c.Serial)
 	if err != nil {
@@ -286,7 +323,9 @@ func (r *records) apply(ctx context.Context, tx *sql.Tx, e journalEntry) (supers
 }
 
 // runFolder folds in the background while the server runs: when
-// registrations pause, or when too many wait. It returns when ctx ends.
+// registrations pause, or when too many wait, or when they wait too long;
+// and it picks up other processes' registrations. It returns when ctx
+// ends.
 func (r *records) runFolder(ctx context.Context, log func(error)) {
 	tick := time.NewTicker(foldIdle / 4)
 	defer tick.Stop()
@@ -297,23 +336,22 @@ func (r *records) runFolder(ctx context.Context, log func(error)) {
 			return
 		case <-tick.C:
 		}
-		pending := r.j.appended.Load() - r.j.folded.Load()
+		pollErr := r.pollForeign(ctx)
+		if pollErr != nil && ctx.Err() == nil {
+			log(pollErr)
+		}
+		waiting := r.j.pend.len()
 		now := time.Now()
-		if pending <= 0 {
+		if waiting == 0 {
 			pendingSince = time.Time{}
 		} else if pendingSince.IsZero() {
 			pendingSince = now
 		}
 		idle := now.Sub(time.Unix(0, r.j.lastAppend.Load())) >= foldIdle
 		var err error
-		switch {
-		case pending > 0 && (idle || pending >= foldBacklog || now.Sub(pendingSince) >= foldMaxAge):
+		if waiting > 0 && (idle || waiting >= foldBacklog || now.Sub(pendingSince) >= foldMaxAge) {
 			err = r.fold(ctx)
 			pendingSince = time.Time{} // what came during the fold waits its own turn
-		case pending <= 0:
-			// Rows another process appended (or this one before a
-			// restart) are folded within about a second too.
-			err = r.foldForeign(ctx)
 		}
 		if err != nil && ctx.Err() == nil {
 			log(err)

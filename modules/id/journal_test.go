@@ -3,6 +3,7 @@ package id
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
@@ -18,15 +19,23 @@ func journalRows(t *testing.T, h *harness) int {
 	return n
 }
 
-// A registration is only appended; the first read applies the journal in
-// order, with the same outcome (records, history, events) as applying
-// each registration at once.
-func TestJournalAppliedInOrderOnRead(t *testing.T) {
+// A registration is only appended; reads see the journal replayed in
+// order without writing, and the fold then applies it with the same
+// outcome (records, history, events) as applying each registration at
+// once, published as one batch.
+func TestJournalReplayedOnReadAppliedInOrder(t *testing.T) {
 	h := newHarness(t, dataDir(t))
 	ka, kb := newKey(t), newKey(t)
 	a, b := UIDOf(ka), UIDOf(kb)
+	move := func() {
+		if err := h.admin("id.allow_move", map[string]any{"serial": "SHF706002A7"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h.register("SHF706002A7", "a", "11111111-2222-3333-4444-555555555555", ka)
+	move()
 	h.register("SHF706002A7", "b", "66666666-7777-8888-9999-000000000000", kb) // supersedes a
+	move()
 	h.register("SHF706002A7", "a", "11111111-2222-3333-4444-555555555555", ka) // and a takes it back
 	if n := journalRows(t, h); n != 3 {
 		t.Fatalf("journal holds %d rows before any read, want 3", n)
@@ -34,15 +43,33 @@ func TestJournalAppliedInOrderOnRead(t *testing.T) {
 	if _, s := h.get("/client/status?uid=" + b); s["registered"] != false {
 		t.Errorf("status of b: %v", s)
 	}
+	var show ShowReply
+	if err := h.admin("id.show", map[string]any{"id": "SHF706002A7"}, &show); err != nil {
+		t.Fatal(err)
+	}
+	if len(show.Clients) != 1 || show.Clients[0].UID != a || show.Clients[0].Registrations != 1 || len(show.History) != 2 {
+		t.Errorf("show before the fold %+v", show)
+	}
+	if n := journalRows(t, h); n != 3 {
+		t.Errorf("journal holds %d rows after reads, want 3: reads do not write", n)
+	}
+	if evs := h.events.take(); len(evs) != 0 {
+		t.Errorf("events before the fold: %v", evs)
+	}
+	h.settle()
 	if n := journalRows(t, h); n != 0 {
-		t.Errorf("journal holds %d rows after a read, want 0", n)
+		t.Errorf("journal holds %d rows after the fold, want 0", n)
 	}
 	want := []string{
-		core.TopicClientRegistered + " " + a,
-		core.TopicClientRemoved + " " + a, core.TopicClientRegistered + " " + b,
-		core.TopicClientRemoved + " " + b, core.TopicClientRegistered + " " + a,
+		"registered " + a,
+		"removed " + a, "registered " + b,
+		"removed " + b, "registered " + a,
 	}
-	got := clientEvents(t, h.events.take())
+	evs := h.events.take()
+	if len(evs) != 1 {
+		t.Errorf("%d publications, want one batch", len(evs))
+	}
+	got := clientEvents(t, evs)
 	if len(got) != len(want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
@@ -51,12 +78,12 @@ func TestJournalAppliedInOrderOnRead(t *testing.T) {
 			t.Fatalf("events %v, want %v", got, want)
 		}
 	}
-	var show ShowReply
-	if err := h.admin("id.show", map[string]any{"id": "SHF706002A7"}, &show); err != nil {
+	var after ShowReply
+	if err := h.admin("id.show", map[string]any{"id": "SHF706002A7"}, &after); err != nil {
 		t.Fatal(err)
 	}
-	if len(show.Clients) != 1 || show.Clients[0].UID != a || show.Clients[0].Registrations != 1 || len(show.History) != 2 {
-		t.Errorf("show %+v", show)
+	if fmt.Sprint(after) != fmt.Sprint(show) {
+		t.Errorf("show after the fold %+v\nbefore %+v", after, show)
 	}
 }
 
@@ -102,8 +129,8 @@ func TestJournalFoldedInBackgroundAndAtStop(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		evs = h.events.take()
 	}
-	if len(evs) != 1 || evs[0].Topic != core.TopicClientRegistered {
-		t.Errorf("events %v", evs)
+	if got := clientEvents(t, evs); len(got) != 1 || got[0] != "registered "+UIDOf(k) {
+		t.Errorf("events %v", got)
 	}
 	if n := journalRows(t, h); n != 0 {
 		t.Errorf("journal holds %d rows after the background fold", n)
@@ -172,6 +199,7 @@ func TestJournalSkipsDamagedRow(t *testing.T) {
 	if c, ok, err := h.mod.ClientByUID(t.Context(), UIDOf(k)); err != nil || !ok {
 		t.Fatalf("the registration after a damaged row: %+v %v %v", c, ok, err)
 	}
+	h.settle()
 	if n := journalRows(t, h); n != 0 {
 		t.Errorf("journal holds %d rows", n)
 	}

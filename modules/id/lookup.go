@@ -3,14 +3,13 @@ package id
 import (
 	"context"
 	"strings"
+
+	"aula/modules/id/idapi"
 )
 
-// The lookups below are for other modules, which reach this one with
-//
-//	mod, _ := env.App.Module("id")
-//	ids := mod.(*id.Module)
-//
-// They return current registrations only.
+// The lookups below implement idapi.Clients, for other modules, which
+// reach this one with idapi.From(env.App). They return current
+// registrations only.
 
 // ClientByUID returns the client registered under uid (40 hex digits).
 func (m *Module) ClientByUID(ctx context.Context, uid string) (Client, bool, error) {
@@ -24,21 +23,21 @@ func (m *Module) ClientByUID(ctx context.Context, uid string) (Client, bool, err
 // ClientBySerial returns the client currently registered with serial (the
 // most recently registered one, if a placeholder serial is shared).
 func (m *Module) ClientBySerial(ctx context.Context, serial string) (Client, bool, error) {
-	return m.firstBy(ctx, "serial", serial)
+	return m.firstBy(ctx, serial, clientStore.bySerial)
 }
 
 // ClientByUUID returns the client currently registered with the machine
 // UUID uuid (any case).
 func (m *Module) ClientByUUID(ctx context.Context, uuid string) (Client, bool, error) {
-	return m.firstBy(ctx, "uuid_key", strings.ToLower(uuid))
+	return m.firstBy(ctx, strings.ToLower(uuid), clientStore.byUUID)
 }
 
-func (m *Module) firstBy(ctx context.Context, column, value string) (Client, bool, error) {
+func (m *Module) firstBy(ctx context.Context, value string, by func(clientStore, context.Context, string) ([]Client, error)) (Client, bool, error) {
 	recs, _, err := m.state()
 	if err != nil || value == "" {
 		return Client{}, false, err
 	}
-	cs, err := recs.find(ctx, column, value)
+	cs, err := by(recs, ctx, value)
 	if err != nil || len(cs) == 0 {
 		return Client{}, false, err
 	}
@@ -54,3 +53,5 @@ func (m *Module) Clients(ctx context.Context) ([]Client, error) {
 	}
 	return recs.list(ctx)
 }
+
+var _ idapi.Clients = (*Module)(nil)

@@ -2,9 +2,10 @@
 // with the XML-RPC `register` call the Sugar shell makes (or the SSK REST
 // form), get their Jabber server, backup URL and sugar-client config, and
 // ask GET /client/status whether they must register again. Records live in
-// the store (tables id_*); registering and removing a client publish
-// core.TopicClientRegistered / core.TopicClientRemoved so that the backup
-// module can keep authorized_keys in step.
+// the store (tables id_*); registrations taking effect and removals are
+// published as idapi.Changes on idapi.TopicChanges, so that the backup
+// module can keep authorized_keys in step. Other modules use this one
+// through package idapi only.
 package id
 
 import (
@@ -16,6 +17,7 @@ import (
 	"sync"
 
 	"aula/internal/core"
+	"aula/modules/id/idapi"
 )
 
 //go:embed README.md
@@ -36,7 +38,7 @@ type Module struct {
 	env    *core.Env
 	log    *slog.Logger
 	set    settings
-	recs   *records
+	recs   clientStore
 	events *core.Events
 
 	stopFolder context.CancelFunc // set by Start
@@ -60,13 +62,11 @@ func (m *Module) Migrations() fs.FS {
 // name, Jabber server, backup URL form, config dict) and prepares the
 // queries the hot paths use.
 func (m *Module) Provision(ctx context.Context, env *core.Env) error {
-	recs, err := newRecords(ctx, env.Store)
+	recs, err := newRecords(ctx, env.Store, storeHooks{applied: m.applied, bad: func(seq int64, rec string, err error) {
+		m.logger().Error("registration journal row cannot be applied; dropped", "seq", seq, "record", rec, "err", err)
+	}})
 	if err != nil {
 		return err
-	}
-	recs.j.onApplied = m.applied
-	recs.j.onBad = func(seq int64, rec string, err error) {
-		m.logger().Error("registration journal row cannot be applied; dropped", "seq", seq, "record", rec, "err", err)
 	}
 	set := m.opts.resolve(ctx)
 	m.mu.Lock()
@@ -84,14 +84,16 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	return nil
 }
 
-// applied publishes a registration once the journal fold applied it: the
-// removal of each registration it superseded, then its own.
-func (m *Module) applied(ctx context.Context, c Client, superseded []Client) {
-	for _, old := range superseded {
-		m.logger().Info("registration superseded", "uid", old.UID, "serial", old.Serial, "uuid", old.UUID, "by", c.UID)
-		m.publish(ctx, core.TopicClientRemoved, old)
+// applied publishes a batch of registrations the journal fold applied,
+// once: for each, the removal of each registration it superseded, then
+// its own.
+func (m *Module) applied(ctx context.Context, changes idapi.Changes) {
+	for _, ch := range changes {
+		if ch.Removed {
+			m.logger().Info("registration superseded", "uid", ch.Client.UID, "serial", ch.Client.Serial, "uuid", ch.Client.UUID, "by", ch.ReplacedBy)
+		}
 	}
-	m.publish(ctx, core.TopicClientRegistered, c)
+	m.publish(ctx, changes)
 }
 
 // Start runs the background fold of the registration journal.
@@ -105,6 +107,9 @@ func (m *Module) Start(context.Context) error {
 	m.mu.Lock()
 	m.stopFolder, m.folderDone = cancel, done
 	m.mu.Unlock()
+	// A full disk makes every fold attempt (20 a second) fail alike: the
+	// server's log handler (internal/logrepeat) keeps that to a line now
+	// and then.
 	go func() {
 		defer close(done)
 		recs.runFolder(ctx, func(err error) { m.logger().Error("folding the registration journal", "err", err) })
@@ -112,14 +117,16 @@ func (m *Module) Start(context.Context) error {
 	return nil
 }
 
-// Stop ends the background fold, if Start ran one, and folds what this
-// process appended, so a restart (or the next admin command) finds the
-// records applied. A crash leaves the journal to the next reader.
+// Stop ends the background fold, if Start ran one, and folds the journal
+// when this process served or appended, so a restart (or the next admin
+// command) finds the records applied. A crash leaves the journal to the
+// next server; every reader replays it meanwhile.
 func (m *Module) Stop(ctx context.Context) error {
 	m.mu.Lock()
 	cancel, done := m.stopFolder, m.folderDone
 	m.stopFolder, m.folderDone = nil, nil
 	m.mu.Unlock()
+	served := cancel != nil
 	if cancel != nil {
 		cancel()
 		select {
@@ -132,11 +139,14 @@ func (m *Module) Stop(ctx context.Context) error {
 	if err != nil {
 		return nil // never provisioned: nothing appended
 	}
+	if !served && !recs.appended() {
+		return nil // a reader: it writes nothing
+	}
 	return recs.fold(ctx)
 }
 
 // state returns what Provision set.
-func (m *Module) state() (*records, settings, error) {
+func (m *Module) state() (clientStore, settings, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if m.recs == nil {
@@ -145,12 +155,12 @@ func (m *Module) state() (*records, settings, error) {
 	return m.recs, m.set, nil
 }
 
-func (m *Module) publish(ctx context.Context, topic string, c Client) {
+func (m *Module) publish(ctx context.Context, changes idapi.Changes) {
 	m.mu.RLock()
 	ev := m.events
 	m.mu.RUnlock()
 	if ev != nil {
-		ev.Publish(ctx, topic, core.ClientEvent{UID: c.UID, UUID: c.UUID, Serial: c.Serial, PubKey: c.PubKey})
+		ev.Publish(ctx, idapi.TopicChanges, changes)
 	}
 }
 
@@ -164,6 +174,7 @@ func (m *Module) Methods() []core.Method {
 		m.showMethod(),
 		m.removeMethod(),
 		m.reregisterAllMethod(),
+		m.allowMoveMethod(),
 	}
 }
 

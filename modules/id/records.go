@@ -7,21 +7,11 @@ import (
 	"time"
 
 	"aula/internal/store"
+	"aula/modules/id/idapi"
 )
 
-// Client is one registration: current, or ended when it is part of a
-// HistoryEntry.
-type Client struct {
-	UID             string    `json:"uid"`
-	UUID            string    `json:"uuid"`
-	Serial          string    `json:"serial"`
-	Nickname        string    `json:"nickname"`
-	PubKey          string    `json:"pubkey"` // base64 blob without type prefix; "" when registered without one
-	FirstRegistered time.Time `json:"first_registered"`
-	LastRegistered  time.Time `json:"last_registered"`
-	LastAddr        string    `json:"last_addr"` // peer address of the last registration
-	Registrations   int64     `json:"registrations"`
-}
+// Client is one registration (defined in idapi, which other modules use).
+type Client = idapi.Client
 
 // HistoryEntry is a registration that ended.
 type HistoryEntry struct {
@@ -44,7 +34,7 @@ func parseTime(s string) time.Time {
 const clientCols = "uid, uuid, serial, nickname, pubkey, first_at, last_at, last_addr, registrations"
 
 // The WHERE terms of the partial unique indexes on serial and uuid_key:
-// queries repeat them so that both engines use those indexes.
+// queries repeat them so that SQLite uses those indexes.
 const (
 	serialIndexed = "serial <> '' AND serial <> '" + PlaceholderSerial + "'"
 	uuidIndexed   = "uuid_key <> '" + PlaceholderUUID + "'"
@@ -53,34 +43,40 @@ const (
 // records is the module's store: SQL over id_clients, id_history, id_meta.
 type records struct {
 	db *store.DB
-	d  store.Dialect
 
-	byUIDStmt, epochStmt, statusUIDStmt, statusUUIDStmt, journalMaxStmt *sql.Stmt
-	epochs                                                              epochCache
-	statuses                                                            statusCache
-	j                                                                   journal
+	byUIDStmt, epochStmt, statusUIDStmt, statusUUIDStmt *sql.Stmt
+	serials                                             serialIndex
+	epochs                                              epochCache
+	statuses                                            statusCache
+	j                                                   journal
 
 	qConflicts, qUpsert, qToHistory, qDelete, qBump string
 	qAppend, qJournalRead, qJournalDelete           string
+	qJournalAfter, qSetFolded                       string
 }
 
-func newRecords(ctx context.Context, db *store.DB) (*records, error) {
-	d := db.Dialect()
-	r := &records{db: db, d: d,
-		qConflicts: d.Rebind("SELECT " + clientCols + " FROM id_clients WHERE uid <> ? AND ((uuid_key = ? AND " + uuidIndexed + ") OR (serial = ? AND " + serialIndexed + "))"),
-		qUpsert: d.Rebind(`INSERT INTO id_clients (uid, uuid, uuid_key, serial, nickname, pubkey, first_at, last_at, last_addr, registrations)
+// qFolded reads the fold's watermark: every journal seq up to it is
+// applied to id_clients and id_history.
+const qFolded = "SELECT value FROM id_meta WHERE name = 'folded'"
+
+func newRecords(ctx context.Context, db *store.DB, hooks storeHooks) (*records, error) {
+	r := &records{db: db,
+		qConflicts: "SELECT " + clientCols + " FROM id_clients WHERE uid <> ? AND ((uuid_key = ? AND " + uuidIndexed + ") OR (serial = ? AND " + serialIndexed + "))",
+		qUpsert: `INSERT INTO id_clients (uid, uuid, uuid_key, serial, nickname, pubkey, first_at, last_at, last_addr, registrations)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_key,
 	serial = CASE WHEN excluded.serial = '' THEN id_clients.serial ELSE excluded.serial END,
 	nickname = CASE WHEN excluded.nickname = '' THEN id_clients.nickname ELSE excluded.nickname END,
 	pubkey = excluded.pubkey, last_at = excluded.last_at, last_addr = excluded.last_addr,
-	registrations = id_clients.registrations + 1`),
-		qToHistory:     d.Rebind("INSERT INTO id_history (" + clientCols + ", ended_at, reason, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		qDelete:        d.Rebind("DELETE FROM id_clients WHERE uid = ?"),
-		qBump:          d.Rebind("UPDATE id_meta SET value = value + 1 WHERE name = 'epoch'"),
-		qAppend:        d.Rebind(appendQuery(d)),
-		qJournalRead:   d.Rebind("SELECT seq, rec FROM id_journal ORDER BY seq LIMIT ?"),
-		qJournalDelete: d.Rebind("DELETE FROM id_journal WHERE seq <= ?"),
+	registrations = id_clients.registrations + 1`,
+		qToHistory:     "INSERT INTO id_history (" + clientCols + ", ended_at, reason, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		qDelete:        "DELETE FROM id_clients WHERE uid = ?",
+		qBump:          "UPDATE id_meta SET value = value + 1 WHERE name = 'epoch'",
+		qAppend:        "INSERT INTO id_journal (rec) VALUES (?)",
+		qJournalAfter:  "SELECT seq, rec FROM id_journal WHERE seq > ? ORDER BY seq",
+		qSetFolded:     "UPDATE id_meta SET value = ? WHERE name = 'folded'",
+		qJournalRead:   "SELECT seq, rec FROM id_journal ORDER BY seq LIMIT ?",
+		qJournalDelete: "DELETE FROM id_journal WHERE seq <= ?",
 	}
 	prep := []struct {
 		dst **sql.Stmt
@@ -90,31 +86,32 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 		{&r.epochStmt, "SELECT value FROM id_meta WHERE name = 'epoch'"},
 		{&r.statusUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uid = ?"},
 		{&r.statusUUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uuid_key = ? AND " + uuidIndexed},
-		{&r.journalMaxStmt, "SELECT MAX(seq) FROM id_journal"},
 	}
 	for _, p := range prep {
-		st, err := db.Reader().PrepareContext(ctx, d.Rebind(p.q))
+		st, err := db.Reader().PrepareContext(ctx, p.q)
 		if err != nil {
 			r.close()
 			return nil, fmt.Errorf("id: preparing %q: %w", p.q, err)
 		}
 		*p.dst = st
 	}
+	r.j.onApplied, r.j.onBad = hooks.applied, hooks.bad
+	// Registrations left unfolded (by a crash, or by another process
+	// still running) are visible to this process's reads from the start.
+	if err := r.loadSerials(ctx); err != nil {
+		r.close()
+		return nil, err
+	}
+	if err := r.loadJournal(ctx); err != nil {
+		r.close()
+		return nil, err
+	}
+	r.j.lastPoll.Store(time.Now().UnixNano())
 	return r, nil
 }
 
-// appendQuery appends a registration to the journal; PostgreSQL's driver
-// has no LastInsertId, so there the new seq comes back as a row.
-func appendQuery(d store.Dialect) string {
-	q := "INSERT INTO id_journal (rec) VALUES (?)"
-	if d == store.Postgres {
-		q += " RETURNING seq"
-	}
-	return q
-}
-
 func (r *records) close() {
-	for _, st := range []*sql.Stmt{r.byUIDStmt, r.epochStmt, r.statusUIDStmt, r.statusUUIDStmt, r.journalMaxStmt} {
+	for _, st := range []*sql.Stmt{r.byUIDStmt, r.epochStmt, r.statusUIDStmt, r.statusUUIDStmt} {
 		if st != nil {
 			st.Close()
 		}
@@ -148,24 +145,38 @@ func (r *records) end(ctx context.Context, tx *sql.Tx, c Client, now, reason, by
 	return err
 }
 
-// remove ends uid's registration; found is false if it had none.
+// remove ends uid's registration; found is false if it had none. It
+// folds the journal first, so a registration still waiting there is
+// removed too and not brought back by a later fold.
 func (r *records) remove(ctx context.Context, uid string, at time.Time) (c Client, found bool, err error) {
-	if err := r.settle(ctx); err != nil {
+	if err := r.fold(ctx); err != nil {
 		return Client{}, false, err
 	}
 	txCtx := context.WithoutCancel(ctx)
 	defer r.statuses.clear()
+	var changed int64
 	err = r.db.Write(ctx, func(tx *sql.Tx) error {
 		found = false
-		cs, err := queryClients(txCtx, tx, r.d.Rebind("SELECT "+clientCols+" FROM id_clients WHERE uid = ?"), uid)
+		cs, err := queryClients(txCtx, tx, "SELECT "+clientCols+" FROM id_clients WHERE uid = ?", uid)
 		if err != nil || len(cs) == 0 {
 			return err
 		}
 		c, found = cs[0], true
-		return r.end(txCtx, tx, c, fmtTime(at), "removed", "")
+		if err := r.end(txCtx, tx, c, fmtTime(at), "removed", ""); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(txCtx, "UPDATE id_meta SET value = value + 1 WHERE name = 'changed'"); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(txCtx, qChanged).Scan(&changed)
 	})
 	if err != nil {
 		return Client{}, false, fmt.Errorf("id: removing %s: %w", uid, err)
+	}
+	if found && !r.serials.removed(c.UID, changed-1, changed) {
+		if err := r.loadSerials(ctx); err != nil {
+			return c, found, err
+		}
 	}
 	return c, found, nil
 }

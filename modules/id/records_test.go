@@ -1,32 +1,68 @@
 package id
 
 import (
-	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
 	"aula/internal/core"
+	"aula/modules/id/idapi"
 )
 
+// clientEvents flattens published batches into "registered UID" and
+// "removed UID".
 func clientEvents(t *testing.T, evs []core.Event) []string {
 	t.Helper()
 	var out []string
 	for _, e := range evs {
-		ce, ok := e.Data.(core.ClientEvent)
-		if !ok {
+		batch, ok := e.Data.(idapi.Changes)
+		if e.Topic != idapi.TopicChanges || !ok {
 			t.Fatalf("event %s carries %T", e.Topic, e.Data)
 		}
-		out = append(out, e.Topic+" "+ce.UID)
+		for _, ch := range batch {
+			if ch.Removed {
+				out = append(out, "removed "+ch.Client.UID)
+			} else {
+				out = append(out, "registered "+ch.Client.UID)
+			}
+		}
 	}
 	return out
 }
 
+// A registration claiming a registered serial with another machine UUID
+// is refused in-band (register is public: anyone could otherwise take an
+// XO's place), logged and shown by client show; once the admin allows the
+// move (a motherboard swap) it supersedes the old record.
 func TestSupersedeBySerial(t *testing.T) {
 	h := newHarness(t, dataDir(t))
 	k1, k2 := newKey(t), newKey(t)
 	h.register("SHF706002A7", "old board", "11111111-2222-3333-4444-555555555555", k1)
 	h.settle()
 	h.events.take()
+	v, err := h.xmlrpcCall("register", "SHF706002A7", "thief", "66666666-7777-8888-9999-000000000000", k2)
+	if m, _ := v.(map[string]any); err != nil || m["success"] != "ERR" || !strings.Contains(str(m["error"]), "allow-move SHF706002A7") {
+		t.Fatalf("claiming a registered serial with another uuid: %v %v", v, err)
+	}
+	if code, _ := h.postJSON("/client/register", map[string]any{"uuid": "66666666-7777-8888-9999-000000000000",
+		"serial": "SHF706002A7", "pubkey": k2}); code != 409 {
+		t.Errorf("REST form of the claim: HTTP %d, want 409", code)
+	}
+	var show ShowReply
+	if err := h.admin("id.show", map[string]any{"id": "SHF706002A7"}, &show); err != nil {
+		t.Fatal(err)
+	}
+	if len(show.Clients) != 1 || show.Clients[0].UID != UIDOf(k1) || len(show.Refused) != 2 ||
+		show.Refused[0].UID != UIDOf(k2) || show.Refused[0].Holder != UIDOf(k1) {
+		t.Fatalf("show after refused claims: %+v", show)
+	}
+	if out, err := h.runCommand("client show", "SHF706002A7"); err != nil || !strings.Contains(out, "REFUSED") ||
+		!strings.Contains(out, "66666666-7777-8888-9999-000000000000") {
+		t.Errorf("client show: %v\n%s", err, out)
+	}
+	if out, err := h.runCommand("client allow-move", "SHF706002A7"); err != nil || !strings.Contains(out, "SHF706002A7") {
+		t.Fatalf("client allow-move: %v %s", err, out)
+	}
 	h.register("SHF706002A7", "new board", "66666666-7777-8888-9999-000000000000", k2)
 	if evs := h.events.take(); len(evs) != 0 {
 		t.Errorf("events %v before the journal was folded", evs)
@@ -34,7 +70,7 @@ func TestSupersedeBySerial(t *testing.T) {
 	h.settle()
 
 	got := clientEvents(t, h.events.take())
-	want := []string{core.TopicClientRemoved + " " + UIDOf(k1), core.TopicClientRegistered + " " + UIDOf(k2)}
+	want := []string{"removed " + UIDOf(k1), "registered " + UIDOf(k2)}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("events %v, want %v", got, want)
 	}
@@ -44,7 +80,7 @@ func TestSupersedeBySerial(t *testing.T) {
 	if _, s := h.get("/client/status?uid=" + UIDOf(k2)); s["registered"] != true {
 		t.Errorf("new uid: %v", s)
 	}
-	var show ShowReply
+	show = ShowReply{}
 	if err := h.admin("id.show", map[string]any{"id": "SHF706002A7"}, &show); err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +93,30 @@ func TestSupersedeBySerial(t *testing.T) {
 	if err := h.admin("id.show", map[string]any{"id": UIDOf(k1)}, &show); err != nil || show.Registered || len(show.History) != 1 {
 		t.Errorf("show old uid: %+v %v", show, err)
 	}
+	// The move was used up: the old board cannot take the serial back.
+	v, err = h.xmlrpcCall("register", "SHF706002A7", "old board", "11111111-2222-3333-4444-555555555555", k1)
+	if m, _ := v.(map[string]any); err != nil || m["success"] != "ERR" {
+		t.Errorf("a second move without allow-move: %v %v", v, err)
+	}
+}
+
+// A re-flashed XO keeps its serial and UUID and brings a new key: that
+// supersedes its old record without the admin. Placeholder serials are
+// shared by many machines and never refused; rm frees a serial.
+func TestSerialReflashPlaceholderAndRemove(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	k1, k2, k3 := newKey(t), newKey(t), newKey(t)
+	h.register("SHF706002A7", "xo", machineUUID, k1)
+	h.register("SHF706002A7", "xo", strings.ToLower(machineUUID), k2) // re-flashed
+	if c, ok, _ := h.mod.ClientBySerial(t.Context(), "SHF706002A7"); !ok || c.UID != UIDOf(k2) {
+		t.Fatalf("re-flashed XO: %+v %v", c, ok)
+	}
+	h.register(PlaceholderSerial, "a", "11111111-2222-3333-4444-555555555555", newKey(t))
+	h.register(PlaceholderSerial, "b", "66666666-7777-8888-9999-000000000000", newKey(t))
+	if err := h.admin("id.remove", map[string]any{"id": UIDOf(k2)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.register("SHF706002A7", "new owner", "66666666-7777-8888-9999-0000000000AA", k3)
 }
 
 func TestSupersedeByUUID(t *testing.T) {
@@ -125,9 +185,10 @@ func TestRemoveAndEvents(t *testing.T) {
 	if len(evs) != 1 {
 		t.Fatalf("events %v", evs)
 	}
-	want := core.ClientEvent{UID: UIDOf(k), UUID: machineUUID, Serial: "SHF706002A7", PubKey: k}
-	if evs[0].Topic != core.TopicClientRegistered || evs[0].Data != want {
-		t.Errorf("event %+v, want %+v", evs[0], want)
+	batch, _ := evs[0].Data.(idapi.Changes)
+	if len(batch) != 1 || batch[0].Removed || batch[0].Client.UID != UIDOf(k) || batch[0].Client.UUID != machineUUID ||
+		batch[0].Client.Serial != "SHF706002A7" || batch[0].Client.PubKey != k {
+		t.Errorf("event %+v", evs[0])
 	}
 	var rm RemoveReply
 	if err := h.admin("id.remove", map[string]any{"id": machineUUID}, &rm); err != nil {
@@ -136,9 +197,8 @@ func TestRemoveAndEvents(t *testing.T) {
 	if rm.Removed.UID != UIDOf(k) {
 		t.Errorf("removed %+v", rm)
 	}
-	evs = h.events.take()
-	if len(evs) != 1 || evs[0].Topic != core.TopicClientRemoved || evs[0].Data != want {
-		t.Errorf("events %+v", evs)
+	if got := clientEvents(t, h.events.take()); len(got) != 1 || got[0] != "removed "+UIDOf(k) {
+		t.Errorf("events %v", got)
 	}
 	if _, s := h.get("/client/status?uid=" + UIDOf(k)); s["registered"] != false {
 		t.Errorf("status after rm: %v", s)
@@ -179,8 +239,8 @@ func TestRecordsSurviveRestart(t *testing.T) {
 	}
 }
 
-// Laptops racing to register the same serial with different keys end with
-// exactly one current record; the others are history, and every call got
+// Registrations of one machine (serial and UUID) racing with different
+// keys end with exactly one current record; the others are history, and every call got
 // an answer.
 func TestConcurrentSupersede(t *testing.T) {
 	h := newHarness(t, dataDir(t))
@@ -195,8 +255,9 @@ func TestConcurrentSupersede(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			uuid := fmt.Sprintf("%08d-0000-4000-8000-000000000000", i)
-			_, err := h.mod.register(t.Context(), ClientArgs{UUID: uuid, Serial: "SHF706002A7", PubKey: keys[i]}, true)
+			// One machine re-flashed again and again: same serial and
+			// UUID, a new key each time.
+			_, err := h.mod.register(t.Context(), ClientArgs{UUID: machineUUID, Serial: "SHF706002A7", PubKey: keys[i]}, true)
 			errs <- err
 		}()
 	}
@@ -215,9 +276,10 @@ func TestConcurrentSupersede(t *testing.T) {
 	if len(cs) != 1 || len(show.Clients) != 1 || len(show.History) != n-1 {
 		t.Errorf("%d current, %d in history; want 1 and %d", len(cs), len(show.History), n-1)
 	}
+	h.settle()
 	removed := 0
-	for _, e := range h.events.take() {
-		if e.Topic == core.TopicClientRemoved {
+	for _, e := range clientEvents(t, h.events.take()) {
+		if strings.HasPrefix(e, "removed ") {
 			removed++
 		}
 	}

@@ -80,15 +80,20 @@ func (m *Module) registerMethod() core.Method {
 // and reported by request id only.
 func (m *Module) inBand(ctx context.Context, err error) RegisterReply {
 	e := core.AsError(err)
-	if e.Kind != core.KindInternal {
-		return failed(e.Msg)
+	c := core.CallFrom(ctx)
+	msg := e.Msg
+	if e.Kind == core.KindInternal {
+		id := ""
+		if c != nil {
+			id = c.ID
+		}
+		m.logger().Error("register failed", "id", id, "err", err)
+		msg = "internal error (request id " + id + ")"
 	}
-	id := ""
-	if c := core.CallFrom(ctx); c != nil {
-		id = c.ID
+	if c != nil {
+		c.InBandError = msg // the audit records the refusal
 	}
-	m.logger().Error("register failed", "id", id, "err", err)
-	return failed("internal error (request id " + id + ")")
+	return failed(msg)
 }
 
 func (m *Module) logger() *slog.Logger {
@@ -127,10 +132,13 @@ func (m *Module) register(ctx context.Context, in ClientArgs, sugar bool) (Regis
 	if call := core.CallFrom(ctx); call != nil && call.Caller.Addr.IsValid() {
 		c.LastAddr = call.Caller.Addr.Addr().String()
 	}
+	if err := m.checkSerial(ctx, recs, c); err != nil {
+		return RegisterReply{}, err
+	}
 	// Durable once appended to the journal; its events are published
 	// when the journal is folded (journal.go).
 	if err := recs.appendRegistration(ctx, c); err != nil {
-		return RegisterReply{}, err
+		return RegisterReply{}, writeError(err, recs.dir())
 	}
 	epoch, err := recs.epoch(ctx)
 	if err != nil {

@@ -3,6 +3,8 @@ package id
 import (
 	"fmt"
 	"unicode/utf8"
+
+	"aula/modules/id/idapi"
 )
 
 // Size caps on every field a client sends. They are generous for real
@@ -16,11 +18,10 @@ const (
 )
 
 // Placeholders the Sugar shell sends when the machine has no
-// manufacturing data: they identify no machine, so they never make one
-// registration supersede another.
+// manufacturing data (defined once, in idapi).
 const (
-	PlaceholderSerial = "SHF00000000"
-	PlaceholderUUID   = "00000000-0000-0000-0000-000000000000"
+	PlaceholderSerial = idapi.PlaceholderSerial
+	PlaceholderUUID   = idapi.PlaceholderUUID
 )
 
 // FieldError is a rejected field: which one and why.

@@ -42,6 +42,8 @@ func Handler(app *core.App, debug bool) (http.Handler, error) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		fmt.Fprint(w, out)
 	})
+	// /readyz is system.ready (public): 200 when ready, 503 saying why not.
+	mux.Handle("GET /readyz", rh.RouteHandler(core.Route{Method: "GET", Path: "/readyz", Call: "system.ready"}))
 	seen := map[string]string{}
 	err := app.Each(func(info core.ModuleInfo, m core.Module) error {
 		rp, ok := m.(core.RouteProvider)

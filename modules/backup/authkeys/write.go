@@ -11,9 +11,6 @@ import (
 	"strings"
 )
 
-// MaxFileBytes bounds the authorized_keys file read back.
-const MaxFileBytes = 4 << 20
-
 // managedLine matches what Line writes; such a line outside the markers is
 // aula's too (moved by hand) and is replaced like the block.
 var managedLine = regexp.MustCompile(`^command="[^"]*",restrict (\S+) (\S+) ` + CommentPrefix + `([0-9a-f]{40})$`)
@@ -22,9 +19,6 @@ var managedLine = regexp.MustCompile(`^command="[^"]*",restrict (\S+) (\S+) ` + 
 // not manage, in order, with the managed block (entries sorted by uid) where
 // the old block began, or at the end.
 func Render(existing []byte, entries []Entry, gate string) ([]byte, []Skipped, error) {
-	if len(existing) > MaxFileBytes {
-		return nil, nil, fmt.Errorf("authorized_keys larger than %d bytes", MaxFileBytes)
-	}
 	if err := CheckGateCommand(gate); err != nil {
 		return nil, nil, err
 	}
@@ -172,9 +166,6 @@ func readExisting(path string) ([]byte, error) {
 	}
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file (%v)", path, st.Mode().Type())
-	}
-	if st.Size() > MaxFileBytes {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxFileBytes)
 	}
 	return os.ReadFile(path)
 }
