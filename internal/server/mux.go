@@ -16,7 +16,8 @@ var Version = "dev"
 
 // Handler builds the HTTP handler shared by the main and XS listeners.
 func Handler(app *core.App, debug bool) (http.Handler, error) {
-	xh := &xmlrpc.Handler{App: app, Debug: debug}
+	// One budget for every listener this handler serves: server-wide.
+	xh := &xmlrpc.Handler{App: app, Debug: debug, Budget: xmlrpc.DefaultBudget(0)}
 	rh := &rest.Handler{App: app, Debug: debug}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {

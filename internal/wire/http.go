@@ -70,3 +70,13 @@ func PublicMessage(e *core.Error, c *core.Call) string {
 	}
 	return e.PublicMessage(c.Debug)
 }
+
+// Busy answers 503 with Retry-After: 1 to a request whose body was not read
+// (the server is short of room for it now) and closes the connection, since
+// the unread body would otherwise have to be drained first.
+func Busy(w http.ResponseWriter, msg string) {
+	h := w.Header()
+	h.Set("Retry-After", "1")
+	h.Set("Connection", "close")
+	http.Error(w, msg, http.StatusServiceUnavailable)
+}

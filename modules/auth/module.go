@@ -92,6 +92,7 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	app.Replace("limit", m.limitLink)
 	app.Replace("audit", m.auditLink)
 	app.SetVisibility(m.visible)
+	app.SetAdmission(m.admit)
 	return nil
 }
 
