@@ -21,6 +21,7 @@ type options struct {
 	signPlain     *config.Opt[bool]
 	readDeadline  *config.Opt[time.Duration]
 	maxConns      *config.Opt[int]
+	maxConnsPerIP *config.Opt[int]
 	reloadEvery   *config.Opt[time.Duration]
 	flushEvery    *config.Opt[time.Duration]
 	renewEvery    *config.Opt[time.Duration]
@@ -43,7 +44,9 @@ func (m *Module) Configure(sec *config.Section) {
 		readDeadline: sec.Duration("read-deadline", 5*time.Second,
 			"time a laptop has to send its whole request (up to its FIN) before it is answered as unknown and cut off").Validate(checkPositive),
 		maxConns: sec.Int("max-conns", 4096,
-			"activation connections handled at once; more are closed at once (the XO tries again)").Validate(checkCount),
+			"activation connections handled at once; more are closed at once (the XO tries again), and past 7/8 of it each new connection first closes the one that has waited longest for its request").Validate(checkCount),
+		maxConnsPerIP: sec.Int("max-conns-per-ip", 3072,
+			"activation connections from one source address at once (a school NAT is one address: keep it above the laptops that boot together)").Validate(checkCount),
 		reloadEvery: sec.Duration("reload-interval", time.Second,
 			"how often the server checks the store for changes made by another process (stolen marks, imports) and reloads its answers").Validate(checkPositive),
 		flushEvery: sec.Duration("log-flush-interval", time.Second,
@@ -104,6 +107,7 @@ type settings struct {
 	signPlain    bool
 	readDeadline time.Duration
 	maxConns     int
+	maxPerIP     int
 	reloadEvery  time.Duration
 	flushEvery   time.Duration
 	renewEvery   time.Duration
@@ -124,6 +128,7 @@ func (o *options) resolve() settings {
 		signPlain:    o.signPlain.Get(),
 		readDeadline: o.readDeadline.Get(),
 		maxConns:     o.maxConns.Get(),
+		maxPerIP:     o.maxConnsPerIP.Get(),
 		reloadEvery:  o.reloadEvery.Get(),
 		flushEvery:   o.flushEvery.Get(),
 		renewEvery:   o.renewEvery.Get(),

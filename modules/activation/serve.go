@@ -63,11 +63,12 @@ func (m *Module) Start(ctx context.Context) error {
 	m.kickRenew() // sign what is due at once rather than after the first interval
 	if m.ln != nil {
 		m.srv = &activation.Server{
-			Answerer:     m,
-			ReadDeadline: m.set.readDeadline,
-			MaxConns:     m.set.maxConns,
-			Invalid:      m.invalid,
-			Logger:       m.log,
+			Answerer:      m,
+			ReadDeadline:  m.set.readDeadline,
+			MaxConns:      m.set.maxConns,
+			MaxConnsPerIP: m.set.maxPerIP,
+			Invalid:       m.invalid,
+			Logger:        m.log,
 		}
 		srv, ln := m.srv, m.ln
 		m.loops.Add(1)

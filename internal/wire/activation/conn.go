@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"time"
+
+	"aula/internal/limit"
 )
 
 // drainLimit bounds how much of an oversized request is read and thrown
@@ -24,11 +26,14 @@ func (s *Server) handle(c net.Conn) {
 			s.logger().Error("activation: panic answering request", "peer", c.RemoteAddr(), "panic", p)
 		}
 		c.Close()
-		<-s.sem
 		s.untrackConn(c)
 	}()
 	peer := c.RemoteAddr()
 	raw, err := s.readRequest(c)
+	if err != nil && limit.IsShed(c) {
+		return // closed to make room: it never sent a whole request
+	}
+	limit.Busy(c)
 	ctx, cancel := context.WithTimeout(s.ctx, orDefault(s.AnswerTimeout, DefaultAnswerTimeout))
 	defer cancel()
 	var reply []byte
