@@ -143,10 +143,17 @@ func (s *Server) init() {
 	})
 }
 
+// ShutdownReadGrace is how long a connection still sending its request
+// when Shutdown begins may go on (instead of its whole ReadDeadline): a
+// laptop sends its request at once, and a silent client must not hold the
+// shutdown.
+const ShutdownReadGrace = time.Second
+
 // Shutdown stops accepting (closing every listener Serve was given) and
-// waits for connections in progress to be answered. If ctx ends first it
-// cancels the Answerers' contexts, closes the remaining connections and
-// returns ctx.Err() without waiting further.
+// waits for connections in progress to be answered; those still reading
+// their request get ShutdownReadGrace more, then are closed unanswered.
+// If ctx ends first it cancels the Answerers' contexts, closes the
+// remaining connections and returns ctx.Err() without waiting further.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.mu.Lock()
@@ -155,6 +162,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		close(s.done)
 		for ln := range s.listeners {
 			ln.Close()
+		}
+		// A deadline set now also ends reads in progress; connections
+		// past their read it does not touch.
+		cut := time.Now().Add(ShutdownReadGrace)
+		for c := range s.conns {
+			c.SetReadDeadline(cut)
 		}
 	}
 	s.mu.Unlock()
