@@ -40,7 +40,7 @@ func declareServer(s *config.Set) *serverOpts {
 		user:          s.String("user", "", "aula serve started as root binds its listeners, then runs as this user (and hands it the data directory)"),
 		group:         s.String("group", "", "group to run as with --user (empty: the user's primary group)"),
 		pidfile:       s.String("pidfile", "", "aula serve writes its process id here (refusing to start if another live process holds it)"),
-		maxConns:      s.Int("max-conns", 1024, "open connections per HTTP listener at most; more are closed at once (0: no cap)"),
+		maxConns:      s.Int("max-conns", 1024, "open connections per HTTP listener at most; more are closed at once, and past 7/8 of it each new connection first closes the one idle longest (0: no cap)"),
 		maxConnsPerIP: s.Int("max-conns-per-ip", 0, "open connections per source address and listener at most (0: no cap; mind school NATs)"),
 		headerTimeout: s.Duration("http-header-timeout", d.ReadHeader, "time a client gets to send its request headers (and finish the TLS handshake)"),
 		readTimeout:   s.Duration("http-read-timeout", d.Read, "time a client gets to send a whole request"),
@@ -125,7 +125,7 @@ func runServe(ctx context.Context, st *stdio, args []string) error {
 		Write: so.writeTimeout.Get(), Idle: so.idleTimeout.Get()}}
 	if n, perIP := so.maxConns.Get(), so.maxConnsPerIP.Get(); n > 0 || perIP > 0 {
 		srv.ConnLimit = func(ln net.Listener) net.Listener {
-			return limit.NewListener(ln, limit.ListenerConfig{MaxConns: n, MaxPerIP: perIP})
+			return limit.NewListener(ln, limit.ListenerConfig{MaxConns: n, MaxPerIP: perIP, ShedAt: limit.ShedAt(n)})
 		}
 	}
 	if tlsSt != nil {

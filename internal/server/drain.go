@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"aula/internal/limit"
 )
 
 // SlowGrace and SlowRate say which connections a shutdown does not wait
@@ -59,8 +61,17 @@ func (d *drain) connContext(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, trackedKey{}, t)
 }
 
-// connState is http.Server.ConnState.
+// connState is http.Server.ConnState. It also tells a limit.Listener
+// (internal/limit) which connections are idle, so a capped listener can
+// shed the idlest for newcomers: a keep-alive connection waiting for its
+// next request, or a new one with no byte of a request yet.
 func (d *drain) connState(c net.Conn, st http.ConnState) {
+	switch st {
+	case http.StateNew, http.StateIdle:
+		limit.Idle(c)
+	case http.StateActive:
+		limit.Busy(c)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if st == http.StateClosed || st == http.StateHijacked {
