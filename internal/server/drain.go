@@ -101,7 +101,14 @@ func (d *drain) wrap(next http.Handler) http.Handler {
 			d.mu.Unlock()
 		}()
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &watchedBody{ReadCloser: r.Body, d: d, t: t}
+			// On a copy: net/http looks at the type of its own request's
+			// Body after the handler (an unread body too big to drain
+			// closes the connection; any other type is drained, which
+			// for a body never sent means waiting out the read timeout).
+			r2 := new(http.Request)
+			*r2 = *r
+			r2.Body = &watchedBody{ReadCloser: r.Body, d: d, t: t}
+			r = r2
 		}
 		next.ServeHTTP(&watchedWriter{ResponseWriter: w, d: d, t: t}, r)
 	})

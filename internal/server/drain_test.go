@@ -81,3 +81,30 @@ func TestShutdownCutsSlowClients(t *testing.T) {
 		t.Fatalf("the working call got %q", body)
 	}
 }
+
+// TestUnreadBodyNotDrained: a handler that answers without reading a large
+// body (a refusal) is answered at once, the connection closed, as plain
+// net/http does: the drain wrapper must not make net/http wait to drain a
+// body that is never sent.
+func TestUnreadBodyNotDrained(t *testing.T) {
+	h := &HTTP{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "no") }),
+		Log: slog.New(slog.DiscardHandler), Listeners: []Listener{{Name: "main", Addr: "127.0.0.1:0"}},
+		Timeouts: Timeouts{Read: time.Minute}}
+	if err := h.Bind(); err != nil {
+		t.Fatal(err)
+	}
+	h.Start()
+	t.Cleanup(func() { h.Shutdown(t.Context()) })
+	c, err := net.Dial("tcp", h.Addrs()["main"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\nabc")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no reply while net/http waits for the unsent body: %v", err)
+	}
+	resp.Body.Close()
+}
