@@ -16,9 +16,10 @@ var Version = "dev"
 
 // Handler builds the HTTP handler shared by the main and XS listeners.
 func Handler(app *core.App, debug bool) (http.Handler, error) {
-	// One budget for every listener this handler serves: server-wide.
-	xh := &xmlrpc.Handler{App: app, Debug: debug, Budget: xmlrpc.DefaultBudget(0)}
-	rh := &rest.Handler{App: app, Debug: debug}
+	// One budget for every listener and both protocols: server-wide.
+	budget := xmlrpc.DefaultBudget(0)
+	xh := &xmlrpc.Handler{App: app, Debug: debug, Budget: budget}
+	rh := &rest.Handler{App: app, Debug: debug, Budget: budget}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
