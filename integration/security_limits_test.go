@@ -86,27 +86,29 @@ func TestConnectionCap(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	// A refused connection reads EOF at once; an admitted one waits for
-	// its request until the client's read deadline.
-	results := make(chan bool, len(conns))
-	for _, c := range conns {
-		go func(c net.Conn) {
+	// A closed connection reads EOF at once; a kept one waits for its
+	// request until the client's read deadline. Past 7/8 of the cap (18)
+	// each newcomer sheds the connection idle longest: the first 12 go
+	// (with the readiness probe's keep-alive connection, if it still
+	// counts, going first in place of one of them), the newest 18 stay.
+	results := make([]chan bool, len(conns))
+	for i, c := range conns {
+		results[i] = make(chan bool, 1)
+		go func(c net.Conn, res chan bool) {
 			c.SetReadDeadline(time.Now().Add(3 * time.Second))
 			_, err := c.Read(make([]byte, 1))
 			var ne net.Error
-			results <- !(errors.As(err, &ne) && ne.Timeout())
-		}(c)
+			res <- !(errors.As(err, &ne) && ne.Timeout())
+		}(c, results[i])
 	}
-	closed := 0
-	for range conns {
-		if <-results {
-			closed++
+	var closed []int
+	for i := range conns {
+		if <-results[i] {
+			closed = append(closed, i)
 		}
 	}
-	// 10 over the cap, one more if the readiness probe's keep-alive
-	// connection still counts.
-	if closed < 10 || closed > 11 {
-		t.Fatalf("%d of 30 connections closed at once with --max-conns 20", closed)
+	if len(closed) != 12 || closed[len(closed)-1] != 11 {
+		t.Fatalf("connections closed with --max-conns 20: %v, want the 12 oldest", closed)
 	}
 	for _, c := range conns {
 		c.Close()

@@ -24,6 +24,7 @@ type App struct {
 	handle  Next
 	metrics metrics
 	policy  Policy
+	admit   Admission
 	started []Module
 	mu      sync.Mutex
 }

@@ -50,6 +50,7 @@ type HTTP struct {
 
 	bound   []boundListener
 	servers []*http.Server
+	drain   *drain
 	wg      sync.WaitGroup
 	errc    chan error
 }
@@ -96,6 +97,7 @@ func (h *HTTP) closeBound() {
 func (h *HTTP) Start() {
 	h.errc = make(chan error, len(h.bound))
 	to := h.Timeouts.withDefaults()
+	h.drain = newDrain()
 	for _, b := range h.bound {
 		handler := h.Handler
 		if b.Handler != nil {
@@ -104,6 +106,7 @@ func (h *HTTP) Start() {
 		if h.PeerCheck != nil {
 			handler = checkPeers(handler, h.PeerCheck, h.Log)
 		}
+		handler = h.drain.wrap(handler)
 		ln := b.ln
 		if h.ConnLimit != nil {
 			ln = h.ConnLimit(ln)
@@ -119,6 +122,8 @@ func (h *HTTP) Start() {
 			IdleTimeout:       to.Idle,
 			MaxHeaderBytes:    64 << 10,
 			ErrorLog:          slog.NewLogLogger(h.Log.Handler(), slog.LevelWarn),
+			ConnContext:       h.drain.connContext,
+			ConnState:         h.drain.connState,
 		}
 		h.servers = append(h.servers, srv)
 		h.Log.Info("listening", "listener", b.Name, "addr", b.ln.Addr().String(), "tls", h.TLS != nil)
@@ -136,16 +141,35 @@ func (h *HTTP) Start() {
 func (h *HTTP) Err() <-chan error { return h.errc }
 
 // Shutdown stops accepting and waits (until ctx ends) for in-flight calls.
+// Connections with no call working on them are not waited for: idle and
+// half-sent requests are cut at once, and a call waiting on a slow client
+// (a body trickling in, a reply not read) after SlowGrace (see SlowRate).
 func (h *HTTP) Shutdown(ctx context.Context) error {
-	var errs []error
-	for _, s := range h.servers {
-		errs = append(errs, s.Shutdown(ctx))
-	}
 	if len(h.servers) == 0 {
 		h.closeBound()
+		h.wg.Wait()
+		return nil
 	}
-	h.wg.Wait()
-	return errors.Join(errs...)
+	errs := make([]error, len(h.servers))
+	var done sync.WaitGroup
+	for i, s := range h.servers {
+		done.Go(func() { errs[i] = s.Shutdown(ctx) })
+	}
+	finished := make(chan struct{})
+	go func() { done.Wait(); close(finished) }()
+	tick := time.NewTicker(SlowGrace / 5)
+	defer tick.Stop()
+	for {
+		if n := h.drain.cutSlow(time.Now(), SlowGrace, SlowRate); n > 0 {
+			h.Log.Info("shutting down: cut connections with no call working", "conns", n)
+		}
+		select {
+		case <-finished:
+			h.wg.Wait()
+			return errors.Join(errs...)
+		case <-tick.C:
+		}
+	}
 }
 
 func (t Timeouts) withDefaults() Timeouts {

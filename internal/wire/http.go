@@ -65,3 +65,13 @@ func SetErrorHeaders(h http.Header, e *core.Error) {
 // PublicMessage is the client-visible text of an error: internal errors
 // outside debug mode say only that, with the request id to find the log.
 func PublicMessage(e *core.Error, c *core.Call) string { return core.ClientMessage(e, c) }
+
+// Busy answers 503 with Retry-After: 1 to a request whose body was not read
+// (the server is short of room for it now) and closes the connection, since
+// the unread body would otherwise have to be drained first.
+func Busy(w http.ResponseWriter, msg string) {
+	h := w.Header()
+	h.Set("Retry-After", "1")
+	h.Set("Connection", "close")
+	http.Error(w, msg, http.StatusServiceUnavailable)
+}

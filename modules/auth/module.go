@@ -91,6 +91,7 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	app.Replace("limit", m.limitLink)
 	app.Replace("audit", m.auditLink)
 	app.SetPolicy(m)
+	app.SetAdmission(m.admit)
 	return nil
 }
 

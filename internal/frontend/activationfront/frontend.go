@@ -48,9 +48,11 @@ type options struct {
 	listen       *config.Opt[string]
 	readDeadline *config.Opt[time.Duration]
 	maxConns     *config.Opt[int]
+	maxPerIP     *config.Opt[int]
 }
 
-// Configure declares [activation] listen, read-deadline and max-conns.
+// Configure declares [activation] listen, read-deadline, max-conns and
+// max-conns-per-ip.
 func (f *FrontEnd) Configure(sec *config.Section) {
 	f.opts = &options{
 		listen: sec.String("listen", DefaultListen,
@@ -58,7 +60,9 @@ func (f *FrontEnd) Configure(sec *config.Section) {
 		readDeadline: sec.Duration("read-deadline", activation.DefaultReadDeadline,
 			"time a laptop has to send its whole request (up to its FIN) before it is answered as unknown and cut off").Validate(checkPositive),
 		maxConns: sec.Int("max-conns", activation.DefaultMaxConns,
-			"activation connections handled at once; more are closed at once (the XO tries again)").Validate(checkCount),
+			"activation connections handled at once; more are closed at once (the XO tries again), and past 7/8 of it each new connection first closes the one that has waited longest for its request").Validate(checkCount),
+		maxPerIP: sec.Int("max-conns-per-ip", activation.DefaultMaxConnsPerIP,
+			"activation connections from one source address at once (a school NAT is one address: keep it above the laptops that boot together)").Validate(checkCount),
 	}
 }
 
@@ -98,11 +102,12 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 		return nil
 	}
 	f.srv = &activation.Server{
-		Answerer:     f,
-		ReadDeadline: f.opts.readDeadline.Get(),
-		MaxConns:     f.opts.maxConns.Get(),
-		Invalid:      f.invalid,
-		Logger:       f.env.Log,
+		Answerer:      f,
+		ReadDeadline:  f.opts.readDeadline.Get(),
+		MaxConns:      f.opts.maxConns.Get(),
+		MaxConnsPerIP: f.opts.maxPerIP.Get(),
+		Invalid:       f.invalid,
+		Logger:        f.env.Log,
 	}
 	f.served = make(chan struct{})
 	srv, ln, served, fail := f.srv, f.ln, f.served, f.env.Fail

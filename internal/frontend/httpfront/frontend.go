@@ -54,7 +54,7 @@ func (f *FrontEnd) Configure(s *config.Section) {
 	f.opts = &options{
 		listen:        s.String("listen", DefaultListen, "main HTTP listener: REST, XML-RPC at / and /RPC2, /api, /metrics (empty turns it off)"),
 		xsListen:      s.String("xs-listen", DefaultXSListen, "OLPC XS listener for the Sugar shell's XML-RPC register (same handler; empty turns it off)"),
-		maxConns:      s.Int("max-conns", 1024, "open connections per HTTP listener at most; more are closed at once (0: no cap)"),
+		maxConns:      s.Int("max-conns", 1024, "open connections per HTTP listener at most; more are closed at once, and past 7/8 of it each new connection first closes the one idle longest (0: no cap)"),
 		maxConnsPerIP: s.Int("max-conns-per-ip", 0, "open connections per source address and listener at most (0: no cap; mind school NATs)"),
 		headerTimeout: s.Duration("http-header-timeout", d.ReadHeader, "time a client gets to send its request headers (and finish the TLS handshake)"),
 		readTimeout:   s.Duration("http-read-timeout", d.Read, "time a client gets to send a whole request"),
@@ -80,7 +80,7 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 			Write: o.writeTimeout.Get(), Idle: o.idleTimeout.Get()}}
 	if n, perIP := o.maxConns.Get(), o.maxConnsPerIP.Get(); n > 0 || perIP > 0 {
 		srv.ConnLimit = func(ln net.Listener) net.Listener {
-			return limit.NewListener(ln, limit.ListenerConfig{MaxConns: n, MaxPerIP: perIP})
+			return limit.NewListener(ln, limit.ListenerConfig{MaxConns: n, MaxPerIP: perIP, ShedAt: limit.ShedAt(n)})
 		}
 	}
 	err = env.App.Each(func(info core.ModuleInfo, m core.Module) error {

@@ -14,8 +14,10 @@ import (
 
 // Handler builds the HTTP handler shared by the main and XS listeners.
 func Handler(app *core.App, debug bool) (http.Handler, error) {
-	xh := &xmlrpc.Handler{App: app, Debug: debug}
-	rh := &rest.Handler{App: app, Debug: debug}
+	// One budget for every listener and both protocols: server-wide.
+	budget := xmlrpc.DefaultBudget(0)
+	xh := &xmlrpc.Handler{App: app, Debug: debug, Budget: budget}
+	rh := &rest.Handler{App: app, Debug: debug, Budget: budget}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {

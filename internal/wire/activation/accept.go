@@ -14,28 +14,30 @@ const (
 	maxAcceptDelay = time.Second
 )
 
-// Serve accepts connections on ln until Shutdown (then it returns
+// Serve accepts connections on inner until Shutdown (then it returns
 // ErrServerClosed) or a permanent accept error. The accept loop never waits
 // on a client: each connection is handed to its own goroutine, or, over
-// MaxConns, given BusyReply and closed on the spot. Serve may be called for
-// several listeners (IPv4 and IPv6 port 191).
-func (s *Server) Serve(ln net.Listener) error {
+// MaxConns or MaxConnsPerIP, given BusyReply and closed on the spot. Serve
+// may be called for several listeners (IPv4 and IPv6 port 191); the caps
+// count them together.
+func (s *Server) Serve(inner net.Listener) error {
 	if s.Answerer == nil {
 		return errors.New("activation: Server.Answerer is nil")
 	}
 	s.init()
+	ln := s.caps.Listen(inner)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		ln.Close()
 		return ErrServerClosed
 	}
-	s.listeners[ln] = struct{}{}
+	s.listeners[inner] = struct{}{}
 	s.loops.Add(1)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		delete(s.listeners, ln)
+		delete(s.listeners, inner)
 		s.mu.Unlock()
 		s.loops.Done()
 	}()
@@ -62,17 +64,11 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		delay = 0
 		s.stats.accepted.Add(1)
-		select {
-		case s.sem <- struct{}{}:
-			if !s.trackConn(c) {
-				<-s.sem
-				c.Close()
-				continue
-			}
-			go s.handle(c)
-		default:
-			s.turnAway(c)
+		if !s.trackConn(c) {
+			c.Close()
+			continue
 		}
+		go s.handle(c)
 	}
 }
 
@@ -101,16 +97,17 @@ func (s *Server) untrackConn(c net.Conn) {
 	s.handlers.Done()
 }
 
-// turnAway answers a connection over MaxConns without reading it. A fresh
-// socket's send buffer is empty, so the short write cannot block the loop.
-func (s *Server) turnAway(c net.Conn) {
+// turnAway answers a connection over a cap without reading it (the
+// listener closes it next). A fresh socket's send buffer is empty, so the
+// short write cannot block the loop.
+func (s *Server) turnAway(c net.Conn, reason string) {
+	s.stats.accepted.Add(1)
 	s.stats.busy.Add(1)
 	if len(s.BusyReply) > 0 {
 		c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		c.Write(s.BusyReply)
 	}
-	c.Close()
-	s.logger().Debug("activation: over MaxConns; connection turned away", "peer", c.RemoteAddr())
+	s.logger().Debug("activation: connection turned away", "peer", c.RemoteAddr(), "why", reason)
 }
 
 // temporaryAcceptError reports errors worth retrying: out of descriptors or

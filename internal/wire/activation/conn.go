@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"time"
+
+	"aula/internal/limit"
 )
 
 // drainLimit bounds how much of an oversized request is read and thrown
@@ -24,11 +26,14 @@ func (s *Server) handle(c net.Conn) {
 			s.logger().Error("activation: panic answering request", "peer", c.RemoteAddr(), "panic", p)
 		}
 		c.Close()
-		<-s.sem
 		s.untrackConn(c)
 	}()
 	peer := c.RemoteAddr()
 	raw, err := s.readRequest(c)
+	if err != nil && (limit.IsShed(c) || errors.Is(err, ErrReadTimeout) && s.isClosed()) {
+		return // closed to make room, or cut by Shutdown: never sent a whole request
+	}
+	limit.Busy(c)
 	ctx, cancel := context.WithTimeout(s.ctx, orDefault(s.AnswerTimeout, DefaultAnswerTimeout))
 	defer cancel()
 	var reply []byte
@@ -56,7 +61,13 @@ func (s *Server) handle(c net.Conn) {
 // MaxRequest bytes, ErrReadTimeout at the read deadline, or the read error.
 func (s *Server) readRequest(c net.Conn) ([]byte, error) {
 	limit := orDefault(s.MaxRequest, DefaultMaxRequest)
-	c.SetReadDeadline(time.Now().Add(orDefault(s.ReadDeadline, DefaultReadDeadline)))
+	deadline := time.Now().Add(orDefault(s.ReadDeadline, DefaultReadDeadline))
+	c.SetReadDeadline(deadline)
+	if s.isClosed() { // Shutdown began before the deadline above was set
+		if cut := time.Now().Add(ShutdownReadGrace); cut.Before(deadline) {
+			c.SetReadDeadline(cut)
+		}
+	}
 	buf := make([]byte, limit+1)
 	n := 0
 	for {

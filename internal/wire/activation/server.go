@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"aula/internal/limit"
 )
 
 // Defaults for a zero Server field.
@@ -21,6 +23,12 @@ const (
 	// together after a power cut are better answered a second late than
 	// turned away.
 	DefaultMaxConns = 4096
+	// DefaultMaxConnsPerIP: three quarters of DefaultMaxConns, so one host
+	// (or one NAT) flooding silent connections leaves a quarter to the
+	// rest, while a school's laptops behind one NAT address booting
+	// together (thousands within a second) still fit. It stays at 3072
+	// whatever MaxConns is; set both together.
+	DefaultMaxConnsPerIP = DefaultMaxConns * 3 / 4
 	// DefaultInvalidReply answers a bad, oversized or slow request. The XO
 	// treats any text that holds no valid lease as "try the next network".
 	DefaultInvalidReply = "UNKNOWN"
@@ -62,12 +70,19 @@ type Server struct {
 	WriteDeadline time.Duration // time to write the reply; default 10s
 	AnswerTimeout time.Duration // deadline on Answer's ctx; default 5s
 	MaxConns      int           // connections handled at once; default 4096
+	// MaxConnsPerIP caps the connections from one source address; default
+	// 3072. Past it a source's new connections are turned away.
+	// Past seven eighths of MaxConns, each new connection first closes the
+	// one that has waited longest for its request (limit.Conns): silent
+	// connections make way for laptops that send theirs at once.
+	MaxConnsPerIP int
 
 	// Invalid is called for bad, oversized, slow or empty requests; its
 	// result is the reply. Nil logs at debug level and replies "UNKNOWN".
 	Invalid InvalidFunc
 	// BusyReply is written to a connection accepted while MaxConns are
-	// being handled, which is then closed at once without reading it. Best
+	// being handled (or MaxConnsPerIP from its address), which is then
+	// closed at once without reading it. Best
 	// effort: a client whose request already arrived usually gets a reset
 	// instead (unread data), which an XO treats like no answer. Nil sends
 	// nothing.
@@ -75,7 +90,7 @@ type Server struct {
 	Logger    *slog.Logger // nil: slog.Default()
 
 	initOnce  sync.Once
-	sem       chan struct{}
+	caps      *limit.Conns
 	ctx       context.Context // cancelled by a forced Shutdown
 	cancel    context.CancelFunc
 	done      chan struct{} // closed by Shutdown; wakes accept backoff
@@ -93,7 +108,8 @@ type Stats struct {
 	Accepted     uint64 // connections accepted
 	Answered     uint64 // well-formed requests passed to the Answerer
 	Invalid      uint64 // requests answered through Invalid
-	Busy         uint64 // connections turned away over MaxConns
+	Busy         uint64 // connections turned away over MaxConns or MaxConnsPerIP
+	Shed         uint64 // idle connections closed to make room for new ones
 	AcceptErrors uint64 // temporary accept errors (backed off and retried)
 }
 
@@ -103,16 +119,23 @@ type counters struct {
 
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
+	s.init()
 	return Stats{
 		Accepted: s.stats.accepted.Load(), Answered: s.stats.answered.Load(),
 		Invalid: s.stats.invalid.Load(), Busy: s.stats.busy.Load(),
-		AcceptErrors: s.stats.acceptErrors.Load(),
+		AcceptErrors: s.stats.acceptErrors.Load(), Shed: s.caps.Shed(),
 	}
 }
 
 func (s *Server) init() {
 	s.initOnce.Do(func() {
-		s.sem = make(chan struct{}, orDefault(s.MaxConns, DefaultMaxConns))
+		maxConns := orDefault(s.MaxConns, DefaultMaxConns)
+		s.caps = limit.NewConns(limit.ListenerConfig{
+			MaxConns: maxConns,
+			MaxPerIP: orDefault(s.MaxConnsPerIP, DefaultMaxConnsPerIP),
+			ShedAt:   limit.ShedAt(maxConns),
+			OnReject: s.turnAway,
+		})
 		s.ctx, s.cancel = context.WithCancel(context.Background())
 		s.done = make(chan struct{})
 		s.listeners = make(map[net.Listener]struct{})
@@ -120,10 +143,17 @@ func (s *Server) init() {
 	})
 }
 
+// ShutdownReadGrace is how long a connection still sending its request
+// when Shutdown begins may go on (instead of its whole ReadDeadline): a
+// laptop sends its request at once, and a silent client must not hold the
+// shutdown.
+const ShutdownReadGrace = time.Second
+
 // Shutdown stops accepting (closing every listener Serve was given) and
-// waits for connections in progress to be answered. If ctx ends first it
-// cancels the Answerers' contexts, closes the remaining connections and
-// returns ctx.Err() without waiting further.
+// waits for connections in progress to be answered; those still reading
+// their request get ShutdownReadGrace more, then are closed unanswered.
+// If ctx ends first it cancels the Answerers' contexts, closes the
+// remaining connections and returns ctx.Err() without waiting further.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.mu.Lock()
@@ -132,6 +162,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		close(s.done)
 		for ln := range s.listeners {
 			ln.Close()
+		}
+		// A deadline set now also ends reads in progress; connections
+		// past their read it does not touch.
+		cut := time.Now().Add(ShutdownReadGrace)
+		for c := range s.conns {
+			c.SetReadDeadline(cut)
 		}
 	}
 	s.mu.Unlock()

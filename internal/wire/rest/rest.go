@@ -12,8 +12,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"aula/internal/core"
+	"aula/internal/limit"
 	"aula/internal/wire"
 )
 
@@ -25,6 +27,10 @@ type Handler struct {
 	App     *core.App
 	Debug   bool
 	MaxBody int64
+	// Budget, shared with the XML-RPC handler, bounds the bodies being
+	// decoded at once (see budget.go); nil: no bound.
+	Budget     *limit.Budget
+	BudgetWait time.Duration
 }
 
 // ServeAPI serves GET /api and POST /api/{method}.
@@ -44,6 +50,12 @@ func (h *Handler) ServeAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	c := wire.NewCall(r, "rest", h.Debug)
 	c.Method = name
+	release, err := h.admitBody(r, c)
+	defer release()
+	if err != nil {
+		h.writeError(w, c, err)
+		return
+	}
 	if err := h.decodeBody(r, c); err != nil {
 		h.writeError(w, c, err)
 		return

@@ -33,6 +33,12 @@ func (h *Handler) RouteHandler(rt core.Route) http.Handler {
 		c := wire.NewCall(r, "rest", h.Debug)
 		c.Method = rt.Call
 		if r.Method == http.MethodPost {
+			release, err := h.admitBody(r, c)
+			defer release()
+			if err != nil {
+				h.routeError(w, rt, c, err)
+				return
+			}
 			if err := h.decodeBody(r, c); err != nil {
 				h.routeError(w, rt, c, err)
 				return

@@ -148,6 +148,7 @@ func (d *decoder) root(want string) error {
 }
 
 func (d *decoder) call() (string, []any, error) {
+	d.values, d.maxValues = 0, MaxValues
 	if err := d.root("methodCall"); err != nil {
 		return "", nil, err
 	}
@@ -216,6 +217,7 @@ func (d *decoder) params() ([]any, error) {
 // response returns the single result value, or the server's *Fault as the
 // error once the whole document has been checked.
 func (d *decoder) response() (any, error) {
+	d.values, d.maxValues = 0, 0
 	if err := d.root("methodResponse"); err != nil {
 		return nil, err
 	}

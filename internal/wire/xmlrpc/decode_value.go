@@ -14,6 +14,9 @@ type decoder struct {
 	depth int
 	text  []byte // scratch for character data
 	args  []any  // scratch for a message's params
+	// values counts the <value>s decoded so far; maxValues (0: no limit)
+	// bounds them. Both paths count at the same tokens, so they agree.
+	values, maxValues int
 }
 
 // dropBigScratch lets go of the last token and of scratch space a huge
@@ -107,6 +110,9 @@ func (d *decoder) leafText(elem string) ([]byte, error) {
 
 // value decodes the content of a <value> whose start tag was just read.
 func (d *decoder) value() (any, error) {
+	if d.values++; d.maxValues > 0 && d.values > d.maxValues {
+		return nil, d.invalid("more than %d values in one %s", d.maxValues, d.what)
+	}
 	d.text = d.text[:0]
 	for {
 		if err := d.next(); err != nil {

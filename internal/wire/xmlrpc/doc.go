@@ -29,6 +29,14 @@ package xmlrpc
 // writes can be read back by it).
 const MaxDepth = 100
 
+// MaxValues is how many <value>s one call may hold, counting every array
+// element, struct member and parameter at any depth. The byte limit alone
+// let a 4 MB body of small integers decode into some 150,000 values, about
+// 7 MB of memory per request; the largest legitimate call, a 1000-call
+// system.multicall of a few parameters each, needs under 10,000. Responses
+// are not counted: the client chose the server and its byte limit.
+const MaxValues = 50_000
+
 // DefaultLimit is the byte limit used when a decode function is given a
 // limit <= 0.
 const DefaultLimit = 8 << 20

@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"aula/internal/core"
+	"aula/internal/limit"
 	"aula/internal/wire"
 )
 
@@ -23,6 +26,14 @@ type Handler struct {
 	App     *core.App
 	Debug   bool
 	MaxBody int64
+	// Budget bounds the bytes of all bodies being read and decoded at once,
+	// across every handler sharing it (nil: one of DefaultBudget(MaxBody)
+	// for this handler alone). A request waits at most BudgetWait
+	// (default DefaultBudgetWait) for its share, then gets 503.
+	Budget     *limit.Budget
+	BudgetWait time.Duration
+
+	budgetOnce sync.Once
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +44,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := wire.NewCall(r, "xmlrpc", h.Debug)
 	c.ID = core.NewID()
+	limit := h.MaxBody
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	// Before the body is read: a caller the chain would refuse anyway, or
+	// more bodies than memory allows, cost nothing more.
+	if err := h.App.Admit(c); err != nil {
+		h.reply(w, r, c, nil, err)
+		return
+	}
+	release, ok := h.budget().Acquire(r.Context(), reserve(r, limit), orDefault(h.BudgetWait, DefaultBudgetWait))
+	if !ok {
+		wire.Busy(w, "server busy: too many large requests being decoded; retry later")
+		return
+	}
+	defer release()
 	body := io.Reader(r.Body)
 	switch enc := strings.ToLower(headerValue(r.Header, "Content-Encoding")); enc {
 	case "", "identity":
@@ -47,10 +74,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "unsupported Content-Encoding "+strconv.Quote(enc), http.StatusNotImplemented)
 		return
-	}
-	limit := h.MaxBody
-	if limit <= 0 {
-		limit = DefaultMaxBody
 	}
 	method, params, err := DecodeCall(body, limit)
 	if err != nil {

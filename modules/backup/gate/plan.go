@@ -130,7 +130,12 @@ func (p *Plan) serverArgs() []string {
 	if p.Request.Sender {
 		a = append(a, "--sender")
 	}
-	a = append(a, p.Request.Options...)
+	for _, o := range p.Request.Options {
+		if o != "--msgs2stderr" && o != "--no-msgs2stderr" {
+			a = append(a, o)
+		}
+	}
+	a = append(a, forcedMessages) // see relative.go
 	if p.Request.TempDir {
 		a = append(a, "--temp-dir="+filepath.Join(p.ClientDir, TempDir))
 		p.needDirs = append(p.needDirs, TempDir)

@@ -41,7 +41,7 @@ func TestPlanDsBackupArgv(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"/usr/bin/rsync", "--server", "-ltrze.iLsfxCIvu", "--timeout=160", "--delete", "--partial",
-		".", client + "/current/datastore-current"}
+		"--msgs2stderr", ".", client + "/current/datastore-current"}
 	if p.Mode != Backup || p.Dir != client || p.Completion || !slices.Equal(p.Argv, want) {
 		t.Fatalf("plan %+v", p)
 	}
@@ -53,7 +53,7 @@ func TestPlanDsBackupArgv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = []string{"/usr/bin/rsync", "--server", "-ltrze.iLsfxCIvu", "--timeout=10", "--temp-dir=" + client + "/.tmp",
+	want = []string{"/usr/bin/rsync", "--server", "-ltrze.iLsfxCIvu", "--timeout=10", "--msgs2stderr", "--temp-dir=" + client + "/.tmp",
 		".", client + "/completion/SHF706002A7"}
 	if !p.Completion || !slices.Equal(p.Argv, want) {
 		t.Fatalf("marker plan %+v", p)
@@ -64,7 +64,7 @@ func TestPlanDsBackupArgv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = []string{"/usr/bin/rsync", "--server", "--sender", "-ltre.iLsfxCIvu", ".",
+	want = []string{"/usr/bin/rsync", "--server", "--sender", "-ltre.iLsfxCIvu", "--msgs2stderr", ".",
 		client + "/current/datastore-current/", client + "/current/power-logs"}
 	if p.Mode != Restore || !slices.Equal(p.Argv, want) {
 		t.Fatalf("restore plan %+v", p)

@@ -24,26 +24,38 @@ type RunOptions struct {
 
 // Run takes the client's lock, creates the directories the plan needs,
 // checks the paths again under the lock and runs rsync as a child (no
-// shell), passing its streams through. It returns rsync's exit status.
+// shell), passing its streams through; its messages (stderr) and Run's
+// errors name paths relative to the client's directory, never the
+// server's (see relative.go). It returns rsync's exit status.
 func Run(p *Plan, o RunOptions) (int, error) {
 	lock, err := p.prepare()
 	if err != nil {
-		return -1, err
+		return -1, p.clientError(err)
 	}
 	defer lock.Close()
+	var stderr *relativeWriter
+	if o.Stderr != nil {
+		stderr = &relativeWriter{w: o.Stderr, p: p}
+	}
 	cmd := &exec.Cmd{Path: p.Argv[0], Args: p.Argv, Dir: p.Dir, Env: p.Env,
-		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}
+		Stdin: o.Stdin, Stdout: o.Stdout}
+	if stderr != nil {
+		cmd.Stderr = stderr
+	}
 	err = cmd.Run()
+	if stderr != nil {
+		stderr.Flush()
+	}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
 		return exit.ExitCode(), nil
 	case err != nil:
-		return -1, fmt.Errorf("run rsync: %w", err)
+		return -1, p.clientError(fmt.Errorf("run rsync: %w", err))
 	}
 	if o.AfterSuccess != nil {
 		if err := o.AfterSuccess(p); err != nil {
-			return 0, err
+			return 0, p.clientError(err)
 		}
 	}
 	return 0, nil
@@ -51,7 +63,8 @@ func Run(p *Plan, o RunOptions) (int, error) {
 
 // Exec is Run without a way back: it replaces the process with rsync
 // (syscall.Exec, no shell). The lock stays held by rsync through an
-// inherited descriptor until it exits. It returns only on failure.
+// inherited descriptor until it exits. It returns only on failure. Unlike
+// Run it cannot rewrite rsync's messages: they name the server's paths.
 func Exec(p *Plan) error {
 	lock, err := p.prepare()
 	if err != nil {
