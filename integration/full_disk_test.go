@@ -123,8 +123,8 @@ func TestFullDiskKeepsReads(t *testing.T) {
 	}
 	pending := journalCount(t, data)
 	msg, _ := refusal["error"].(string)
-	if !strings.Contains(msg, "full") || !strings.Contains(msg, data) {
-		t.Fatalf("registration refused on a full disk with %q, want it to say the data directory %s is full", msg, data)
+	if !strings.Contains(msg, "no space left") || !strings.Contains(msg, data) {
+		t.Fatalf("registration refused on a full disk with %q, want it to say the disk holding the data directory %s has no space left", msg, data)
 	}
 	t.Logf("full after %d registrations, %d of them not yet applied: %q", before+len(acked), pending, msg)
 	logBefore := strings.Count(s.log.String(), "\n")
