@@ -18,6 +18,9 @@ import (
 	_ "aula/modules/datastore"
 	_ "aula/modules/echo"
 	_ "aula/modules/id"
+
+	// Front ends registered like modules (core.RegisterFrontEnd).
+	_ "aula/internal/wire/chatfe"
 )
 
 func main() { os.Exit(cli.Main(os.Args[1:])) }
