@@ -15,6 +15,7 @@ import (
 	_ "aula/modules/activation"
 	_ "aula/modules/auth"
 	_ "aula/modules/backup"
+	_ "aula/modules/console"
 	_ "aula/modules/datastore"
 	_ "aula/modules/echo"
 	_ "aula/modules/id"

@@ -63,7 +63,7 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	if m.dir == "" {
 		m.dir = filepath.Join(env.DataDir, "console")
 	}
-	m.byHandle, m.byID, m.ended = map[string]*console{}, map[string]*console{}, newEndedList(1000, time.Hour)
+	m.byHandle, m.byID, m.ended = map[string]*console{}, map[string]*console{}, newEndedList(256, time.Hour)
 	return os.MkdirAll(filepath.Join(m.dir, "run"), 0o700)
 }
 
@@ -157,12 +157,14 @@ func (m *Module) sandbox() (bool, error) {
 	return m.bwrapPath != "", m.sandboxErr
 }
 
-// ChatKeys offers each running console's magic to the chat front end, so
-// IVLE's {"cmd", "text"} requests signed with it reach the console.
+// ChatKeys offers each running (and recently ended) console's magic to
+// the chat front end, so IVLE's {"cmd", "text"} requests signed with it
+// reach the console (or learn why it ended).
 func (m *Module) ChatKeys(yield func(handle, owner, magic string)) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	for h, c := range m.byHandle {
 		yield(h, c.owner, c.magic)
 	}
+	m.mu.Unlock()
+	m.ended.each(yield)
 }

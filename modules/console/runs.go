@@ -52,7 +52,9 @@ func (m *Module) runs() []Info {
 			out = append(out, info)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Started < out[j].Started || out[i].Started == out[j].Started && out[i].ID < out[j].ID })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Started < out[j].Started || out[i].Started == out[j].Started && out[i].ID < out[j].ID
+	})
 	return out
 }
 
@@ -83,8 +85,10 @@ func (m *Module) clearStaleRuns() {
 }
 
 // endedList remembers why recent consoles ended, so that a request to one
-// gets {"terminate": reason} (IVLE's web layer then restarts it) rather
-// than an unknown-handle error. Bounded in count and age.
+// (by handle, or signed with its magic) gets {"terminate": reason} (IVLE's
+// web layer then restarts it) rather than an unknown-handle error or
+// silence. Bounded in count and age: every chat request with a console
+// digest may try each of their magics.
 type endedList struct {
 	mu    sync.Mutex
 	max   int
@@ -94,22 +98,34 @@ type endedList struct {
 }
 
 type endedEntry struct {
-	reason string
-	at     time.Time
+	reason, owner, magic string
+	at                   time.Time
 }
 
 func newEndedList(n int, age time.Duration) *endedList {
 	return &endedList{max: n, age: age, why: map[string]endedEntry{}}
 }
 
-func (l *endedList) add(handle, reason string) {
+func (l *endedList) add(c *console) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.why[handle] = endedEntry{reason, time.Now()}
+	handle := c.handle
+	l.why[handle] = endedEntry{c.reasonText(), c.owner, c.magic, time.Now()}
 	l.order = append(l.order, handle)
 	for len(l.order) > l.max {
 		delete(l.why, l.order[0])
 		l.order = l.order[1:]
+	}
+}
+
+// each yields the recent ended consoles' keys.
+func (l *endedList) each(yield func(handle, owner, magic string)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for h, e := range l.why {
+		if time.Since(e.at) <= l.age {
+			yield(h, e.owner, e.magic)
+		}
 	}
 }
 

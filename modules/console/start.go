@@ -135,7 +135,7 @@ func (m *Module) forget(c *console) {
 	delete(m.byID, c.id)
 	delete(m.byHandle, c.handle)
 	m.mu.Unlock()
-	m.ended.add(c.handle, c.reasonText())
+	m.ended.add(c)
 	os.Remove(m.runPath(c.id))
 	m.log.Info("console ended", "id", c.id, "user", c.owner, "reason", c.reasonText())
 }
