@@ -54,14 +54,21 @@ func (c *console) launch(wait time.Duration) error {
 	if err != nil {
 		return err
 	}
-	stdout, err := c.cmd.StdoutPipe()
+	// Our own pipe rather than StdoutPipe: Wait would close that as soon
+	// as bubblewrap's monitor is reaped, while the reader must see the
+	// console's last line and then EOF.
+	stdout, w, err := os.Pipe()
 	if err != nil {
+		stdin.Close()
 		return err
 	}
 	c.stderr = &tailBuffer{max: 4096}
-	c.cmd.Stderr = c.stderr
+	c.cmd.Stdout, c.cmd.Stderr = w, c.stderr
 	c.stdin = stdin
-	if err := c.cmd.Start(); err != nil {
+	err = c.cmd.Start()
+	w.Close()
+	if err != nil {
+		stdout.Close()
 		return fmt.Errorf("starting the console: %w", err)
 	}
 	c.replies = make(chan []byte, 1)
@@ -90,8 +97,9 @@ func (c *console) launch(wait time.Duration) error {
 	}
 }
 
-func (c *console) readReplies(stdout io.Reader) {
+func (c *console) readReplies(stdout io.ReadCloser) {
 	defer close(c.replies)
+	defer stdout.Close()
 	r := bufio.NewReaderSize(stdout, 64<<10)
 	for {
 		line, err := readLine(r, maxReplyLine)
@@ -101,7 +109,11 @@ func (c *console) readReplies(stdout io.Reader) {
 			}
 			return
 		}
-		c.replies <- line
+		select {
+		case c.replies <- line:
+		case <-c.exited: // nobody will ask any more
+			return
+		}
 	}
 }
 
@@ -195,6 +207,11 @@ func (c *console) request(ctx context.Context, req []byte, wait time.Duration) (
 		return nil, errEnded
 	default:
 	}
+	if c.reason.Load() != nil {
+		// Being ended: the jail's processes may outlive bubblewrap's
+		// monitor by a moment, and must not answer.
+		return nil, errEnded
+	}
 	c.touch()
 	defer c.touch()
 	if _, err := c.stdin.Write(req); err != nil {
@@ -205,7 +222,8 @@ func (c *console) request(ctx context.Context, req []byte, wait time.Duration) (
 	defer t.Stop()
 	select {
 	case line, ok := <-c.replies:
-		if !ok {
+		if !ok || c.reason.Load() != nil {
+			c.end("Communication lost")
 			<-c.exited
 			return nil, errEnded
 		}
