@@ -35,9 +35,12 @@ type server struct {
 	sandbox string
 }
 
-func startServer(dir string, consoles int) (*server, error) {
+func startServer(dir string, consoles int, extra ...string) (*server, error) {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, store.Options{Dir: filepath.Join(dir, "data")})
 	if err != nil {
 		return nil, err
@@ -55,6 +58,7 @@ func startServer(dir string, consoles int) (*server, error) {
 	fes.Configure(set)
 	args := []string{"--chat-listen=127.0.0.1:0", "--chat-magic", "bench=" + magic,
 		"--chat-max-conns-per-ip=4096", "--console-max=" + strconv.Itoa(consoles), "--console-max-per-user=" + strconv.Itoa(consoles)}
+	args = append(args, extra...)
 	if _, err := set.Load(config.Sources{Args: args}); err != nil {
 		return nil, err
 	}

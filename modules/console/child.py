@@ -17,7 +17,6 @@ import os
 import resource
 import signal
 import sys
-import traceback
 
 SCRIPT = '<aula-console>'
 
@@ -137,6 +136,7 @@ class WebIO(object):
 def format_exc():
     """The traceback of the exception being handled, without the console's
     own frames."""
+    import traceback  # here, not at start-up: a console that never fails never pays for it
     etype, value, tb = sys.exc_info()
     frames = [f for f in traceback.extract_tb(tb)
               if f.filename != SCRIPT and not f.filename.endswith('codeop.py')]

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"aula/internal/core"
@@ -16,18 +17,26 @@ import (
 // writeTimeout bounds sending the greeting and the reply.
 const writeTimeout = 30 * time.Second
 
+// readers are the connections' read buffers (one request each: the
+// netstring's body is copied out, so the buffer goes back at once).
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
 // serve answers the one request of a connection.
 func (f *FrontEnd) serve(c net.Conn) {
-	o := f.opts
-	dr := &deadlineReader{c: c, hard: time.Now().Add(o.readTimeout.Get()), idle: o.idleTimeout.Get()}
+	o := &f.lim
+	dr := &deadlineReader{c: c, hard: time.Now().Add(o.readTimeout), idle: o.idleTimeout}
 	nonce := ""
-	if o.auth.Get() == chat.AuthHMAC {
+	if o.hmac {
 		nonce = chat.NewNonce()
 		if f.write(c, chat.EncodeGreeting(nonce)) != nil {
 			return
 		}
 	}
-	body, err := chat.ReadNetstring(bufio.NewReaderSize(dr, 4096), o.maxLen.Get())
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(dr)
+	body, err := chat.ReadNetstring(br, o.maxLen)
+	br.Reset(nil)
+	readers.Put(br)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return // connected and left without a byte: nothing to answer
@@ -63,7 +72,7 @@ func (f *FrontEnd) serve(c net.Conn) {
 	}
 	call.Transport, call.Debug = "chat", f.env.Debug
 	call.Caller.Addr = peerAddr(c)
-	ctx, cancel := context.WithTimeout(context.Background(), o.callTimeout.Get())
+	ctx, cancel := context.WithTimeout(context.Background(), o.callTimeout)
 	out, err := f.env.App.Handle(ctx, call)
 	cancel()
 	if err != nil {
@@ -90,7 +99,7 @@ type who struct {
 // running console's magic.
 func (f *FrontEnd) identify(digest string, sign func(string) string) (who, bool) {
 	via := "magic"
-	if f.opts.auth.Get() == chat.AuthHMAC {
+	if f.lim.hmac {
 		via = chat.AuthHMAC
 	}
 	keys := f.keys.current()

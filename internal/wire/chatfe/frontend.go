@@ -9,10 +9,19 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"aula/internal/core"
 	"aula/internal/limit"
+	"aula/internal/wire/chat"
 )
+
+// limits are the per-connection options, read once.
+type limits struct {
+	readTimeout, idleTimeout, callTimeout time.Duration
+	maxLen                                int
+	hmac                                  bool
+}
 
 //go:embed README.md
 var readme string
@@ -25,6 +34,7 @@ func init() {
 // reply per TCP connection, each connection served on its own goroutine.
 type FrontEnd struct {
 	opts *options
+	lim  limits // the options a connection reads, fixed at Bind
 	env  *core.FrontEnv
 	log  *slog.Logger
 	keys *keyring
@@ -62,6 +72,8 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 		return err
 	}
 	f.keys = keys
+	f.lim = limits{readTimeout: o.readTimeout.Get(), idleTimeout: o.idleTimeout.Get(), callTimeout: o.callTimeout.Get(),
+		maxLen: o.maxLen.Get(), hmac: o.auth.Get() == chat.AuthHMAC}
 	inner, err := core.ListenTCP(addr)
 	if err != nil {
 		return fmt.Errorf("chat listener: %w", err)
