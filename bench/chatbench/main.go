@@ -1,4 +1,4 @@
-// Command chatbench measures the chat front end (internal/wire/chatfe) on
+// Command chatbench measures the chat front end (internal/frontend/chatfront) on
 // 127.0.0.1: echo.echo calls/s over IVLE's protocol (connect, one signed
 // netstring request, one reply, close) beside a bare Go netstring echo
 // server (reads one netstring, writes it back, closes) in the same run,

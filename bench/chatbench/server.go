@@ -18,7 +18,7 @@ import (
 	"aula/internal/core"
 	"aula/internal/store"
 	"aula/internal/wire/chat"
-	"aula/internal/wire/chatfe"
+	"aula/internal/frontend/chatfront"
 	_ "aula/modules/console"
 	_ "aula/modules/echo"
 )
@@ -277,4 +277,4 @@ func statusField(path, key string) float64 {
 	return 0
 }
 
-var _ = chatfe.DefaultListen // the front end registers itself on import
+var _ = chatfront.DefaultListen // the front end registers itself on import

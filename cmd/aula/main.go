@@ -21,7 +21,7 @@ import (
 	_ "aula/modules/id"
 
 	// Front ends registered like modules (core.RegisterFrontEnd).
-	_ "aula/internal/wire/chatfe"
+	_ "aula/internal/frontend/chatfront"
 )
 
 func main() { os.Exit(cli.Main(os.Args[1:])) }

@@ -169,7 +169,7 @@ func TestHMAC(t *testing.T) {
 	}
 }
 
-// The secure mode's test vector in internal/wire/chatfe/README.md.
+// The secure mode's test vector in internal/frontend/chatfront/README.md.
 func TestHMACVector(t *testing.T) {
 	const want = "fa395a9f544d725e83cef858048ada42d022b2f97d7e8d0e0af9e541c2225d15"
 	if got := HMACDigest("000102030405060708090a0b0c0d0e0f", "{}", "AEIOU"); got != want {

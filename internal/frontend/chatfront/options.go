@@ -1,4 +1,4 @@
-package chatfe
+package chatfront
 
 import (
 	"fmt"
