@@ -141,3 +141,33 @@ func TestIVLEClient(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// scripts/chat.py, the client the README's walk-through uses: start a
+// console with a client magic, run code in it with the console's magic.
+func TestChatScript(t *testing.T) {
+	app := fullApp(t, map[string][]any{"ivle-web": {"admin"}})
+	s := startServer(t, app, "--chat-magic", "ivle-web=web-secret")
+	script := filepath.Join("..", "..", "..", "scripts", "chat.py")
+	run := func(stdin string, args ...string) string {
+		cmd := exec.Command("python3", append([]string{script, "--addr", s.addr}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.Output()
+		if err != nil {
+			if ee, ok := err.(*exec.ExitError); ok {
+				t.Fatalf("chat.py %v: %v\n%s", args, err, ee.Stderr)
+			}
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	var started struct{ Handle, Magic string }
+	if err := json.Unmarshal([]byte(run("", "web-secret", `{"method": "console.start", "params": {"user": "alice"}}`)), &started); err != nil || started.Magic == "" {
+		t.Fatalf("console.start: %+v %v", started, err)
+	}
+	if got := run("", started.Magic, `{"cmd": "chat", "text": "print(6 * 7)\n"}`); got != "42\n{\"okay\": null}\n" {
+		t.Fatalf("print: %q", got)
+	}
+	if got := run("Ada\n", started.Magic, `{"cmd": "block", "text": "n = input('name? ')\nprint('hello', n)\n"}`); got != "name? hello Ada\n{\"okay\": null}\n" {
+		t.Fatalf("input: %q", got)
+	}
+}

@@ -237,3 +237,39 @@ func TestOffWithoutMagic(t *testing.T) {
 		t.Fatalf("listening on %s without a magic", s.addr)
 	}
 }
+
+// Over the per-source cap a connection is closed at once; the others are
+// served, and a slot frees when one ends.
+func TestPerSourceCap(t *testing.T) {
+	s := startServer(t, nil, "--chat-magic", "ivle=MAGIC", "--chat-max-conns-per-ip=2")
+	var held []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Write([]byte("5:")) // a request begun, not finished
+		held = append(held, c)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for s.fe.ln.Active() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("held connections never accepted")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := s.exchange(request(`{"method": "echo.echo"}`, "MAGIC")); got != "" {
+		t.Fatalf("third connection answered %q", got)
+	}
+	held[0].Close()
+	for s.fe.ln.Active() > 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("closed connection never released")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := reply(t, s.exchange(request(`{"method": "echo.echo", "params": [7]}`, "MAGIC"))); got != "[7]" {
+		t.Fatalf("after a slot freed: %q", got)
+	}
+}
