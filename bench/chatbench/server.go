@@ -16,9 +16,9 @@ import (
 
 	"aula/internal/config"
 	"aula/internal/core"
+	"aula/internal/frontend/chatfront"
 	"aula/internal/store"
 	"aula/internal/wire/chat"
-	"aula/internal/frontend/chatfront"
 	_ "aula/modules/console"
 	_ "aula/modules/echo"
 )

@@ -273,3 +273,31 @@ func TestPerSourceCap(t *testing.T) {
 		t.Fatalf("after a slot freed: %q", got)
 	}
 }
+
+// A client trickling a byte at a time never trips the idle limit but is
+// cut off at the read timeout for the whole request.
+func TestTrickleClient(t *testing.T) {
+	s := startServer(t, nil, "--chat-magic", "ivle=MAGIC", "--chat-read-timeout=1s", "--chat-idle-timeout=30s")
+	c, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, b := range []byte("999:" + strings.Repeat("x", 995)) {
+			if _, err := c.Write([]byte{b}); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	c.SetReadDeadline(time.Now().Add(60 * time.Second))
+	p, err := chat.ReadNetstring(bufio.NewReader(c), 0)
+	if err != nil || string(p) != `{"type": "timeout", "value": "timed out", "traceback": ""}` {
+		t.Fatalf("trickling client: %q, %v", p, err)
+	}
+	c.Close()
+	<-done
+}
