@@ -129,10 +129,12 @@ func (s *server) terminate(cmagic string) {
 }
 
 // coldStarts times n consoles one after another, each from the
-// console.start request to the splash reply, and ends each.
-func (s *server) coldStarts(n int) ([]time.Duration, error) {
+// console.start request to the splash reply, and ends each; gap is a
+// pause before each start.
+func (s *server) coldStarts(n int, gap time.Duration) ([]time.Duration, error) {
 	var out []time.Duration
 	for i := range n {
+		time.Sleep(gap)
 		t0 := time.Now()
 		_, cmagic, err := s.start(fmt.Sprintf("student%d", i%4))
 		if err != nil {

@@ -1,7 +1,8 @@
 # aula's Python console child: IVLE's python-console, rewritten for Python 3
 # and for pipes instead of a TCP port. aula starts it as
 #   python3 -I -c BOOT SCRIPT CONFIG
-# inside the jail; CONFIG is JSON (limits, home, versions).
+# inside the jail; CONFIG is JSON (limits, home, versions; spare: wait
+# for {"assign": {uid, user, home}} before anything else).
 #
 # Protocol: one JSON object per line. aula writes a request
 # {"cmd": c, "text": t} on stdin; the child writes one reply on stdout.
@@ -327,15 +328,26 @@ def main():
             os.fchdir(cfg['dirfd'])
             os.close(cfg['dirfd'])
         set_limits(cfg['limits'])
+        if cfg.get('spare'):
+            # Started ahead: wait, limited and doing nothing, to be given a
+            # user (a spare is still root, holding only CAP_SETUID and
+            # CAP_SETGID, and reads nothing but aula's pipe).
+            wire.send({'spare': os.getpid()})
+            assign = wire.recv().get('assign')
+            cfg.update({'uid': int(assign['uid']), 'user': str(assign['user']), 'home': str(assign['home'])})
         if cfg.get('uid') is not None:
             # Privileged bubblewrap left us CAP_SETUID/CAP_SETGID for this:
             # drop to the user's uid for good before any request is read.
             uid = cfg['uid']
+            if uid <= 0:
+                raise OSError('refusing uid %d' % uid)
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
             if os.getuid() != uid or os.geteuid() != uid:
                 raise OSError('could not drop to uid %d' % uid)
+        if cfg.get('spare'):
+            os.chdir(cfg['home'])  # as the user: the directory is 0700, its own
     except Exception as e:
         wire.send({'fatal': 'console could not start: %r' % (e,)})
         os._exit(2)

@@ -109,7 +109,16 @@ func TestOutputBlocks(t *testing.T) {
 // socket are refused; the user's own directory is writable.
 func TestJail(t *testing.T) {
 	e := newEnv(t)
+	d := e.start("dora")
+	if _, r := e.session(d.Handle, "block", "open('secret', 'w').write('dora only')\n"); !has(r, "okay") {
+		t.Fatalf("dora's file: %v", r)
+	}
 	s := e.start("carol")
+	// Another user's directory is out of reach, wherever it is mounted.
+	out, r := e.session(s.Handle, "block", "import os\nfor p in ['/home/dora/secret', "+quote(filepath.Join(e.dir, "console", "home", "dora", "secret"))+"]:\n    try:\n        print(open(p).read())\n    except OSError as e:\n        print('refused', type(e).__name__)\n")
+	if !has(r, "okay") || strings.Contains(out, "dora only") || strings.Count(out, "refused") != 2 {
+		t.Fatalf("reading dora's file: %q %v", out, r)
+	}
 	other := filepath.Join(e.dir, "escape")
 	code := strings.Join([]string{
 		"import os, socket",
@@ -126,7 +135,7 @@ func TestJail(t *testing.T) {
 		"except OSError as e:",
 		"    print('net refused', type(e).__name__)",
 	}, "\n") + "\n"
-	out, r := e.session(s.Handle, "block", code)
+	out, r = e.session(s.Handle, "block", code)
 	if !has(r, "okay") || strings.Contains(out, "WROTE") || strings.Contains(out, "CONNECTED") || strings.Count(out, "refused") != 5 {
 		t.Fatalf("jail: %q %v", out, r)
 	}

@@ -24,13 +24,19 @@ type jailSpec struct {
 	bwrap   bool // namespaces with bubblewrap
 	homeDir string
 	limits  map[string][2]uint64
+	// spare: privileged bubblewrap (aula is root) with every user's
+	// directory under /home; the process waits, limited, for aula to
+	// assign it a user (uid and directory), so it can be started ahead.
+	spare    bool
+	homeRoot string // <dir>/home, for a spare
 }
 
 // childConfig is the script's argument.
 type childConfig struct {
 	Limits  map[string][2]uint64 `json:"limits"`
 	DirFD   *int                 `json:"dirfd"`
-	UID     *int                 `json:"uid"` // the script drops to it (privileged bubblewrap)
+	UID     *int                 `json:"uid"`   // the script drops to it (privileged bubblewrap)
+	Spare   bool                 `json:"spare"` // wait for {"assign": {uid, user, home}} first
 	Home    string               `json:"home"`
 	User    string               `json:"user"`
 	Version string               `json:"version"`
@@ -59,11 +65,15 @@ func (o *options) limits(ownUID bool) map[string][2]uint64 {
 // Python alone.
 //
 // With bubblewrap and aula running as root, bubblewrap runs privileged
-// (no user namespace: it mounts as root, so the user's directory may sit
+// (no user namespace: it mounts as root, so the users' directories may sit
 // under a data directory only root can search) and keeps CAP_SETUID and
 // CAP_SETGID for the script, which drops to the user's uid before it
-// reads a request, as IVLE's setuid trampoline did. Not root, bubblewrap
-// makes a user namespace and the console keeps aula's uid.
+// reads a request, as IVLE's setuid trampoline did. Such a console starts
+// as a spare: all users' directories (each 0700, its own uid's) are
+// mounted at /home, and the script waits for aula to assign it a user;
+// so aula can start one ahead of the request. Not root, bubblewrap makes a
+// user namespace, the console keeps aula's uid and so sees only its own
+// user's directory.
 //
 // Without bubblewrap, aula starts Python as the user's uid itself and
 // hands over the user's directory as descriptor 3 (opened by aula), so
@@ -74,14 +84,15 @@ func (m *Module) command(spec jailSpec) (*exec.Cmd, *os.File, error) {
 	var argv []string
 	var home *os.File
 	cred := spec.uid >= 0
-	if spec.bwrap {
+	switch {
+	case spec.spare:
+		cfg.Spare, cred = true, false
+		argv = append([]string{m.bwrapPath}, bwrapArgs(spec.homeRoot, "/home", "/", true)...)
+	case spec.bwrap:
 		jailHome := "/home/" + spec.user
 		cfg.Home = jailHome
-		argv = append([]string{m.bwrapPath}, bwrapArgs(spec.homeDir, jailHome, spec.uid >= 0)...)
-		if spec.uid >= 0 {
-			cfg.UID, cred = &spec.uid, false
-		}
-	} else {
+		argv = append([]string{m.bwrapPath}, bwrapArgs(spec.homeDir, jailHome, jailHome, false)...)
+	default:
 		f, err := os.Open(spec.homeDir)
 		if err != nil {
 			return nil, nil, err
@@ -108,10 +119,11 @@ func (m *Module) command(spec jailSpec) (*exec.Cmd, *os.File, error) {
 }
 
 // bwrapArgs: a new root with /usr read-only, private /proc, /dev and /tmp,
-// the user's directory read-write, and new mount, PID, network (loopback
-// only), IPC and UTS namespaces; the jail dies with aula. privileged is
-// aula running as root (see command).
-func bwrapArgs(homeDir, jailHome string, privileged bool) []string {
+// src read-write at dest, and new mount, PID, network (loopback only), IPC
+// and UTS namespaces; the jail dies with aula. privileged is aula running
+// as root (see command): no user namespace, and CAP_SETUID/CAP_SETGID kept
+// for the script to drop to the user's uid.
+func bwrapArgs(src, dest, chdir string, privileged bool) []string {
 	a := []string{"--unshare-all", "--die-with-parent", "--new-session"}
 	if privileged {
 		a = []string{"--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -125,8 +137,11 @@ func bwrapArgs(homeDir, jailHome string, privileged bool) []string {
 			a = append(a, "--ro-bind", d, d)
 		}
 	}
-	return append(a, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-		"--dir", "/home", "--bind", homeDir, jailHome, "--chdir", jailHome)
+	a = append(a, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp")
+	if dest != "/home" {
+		a = append(a, "--dir", "/home")
+	}
+	return append(a, "--bind", src, dest, "--chdir", chdir)
 }
 
 // checkBwrap reports whether bubblewrap can build the jail here (as root,
@@ -137,7 +152,7 @@ func checkBwrap(path string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cmd := exec.Command(path, append(bwrapArgs(dir, "/home/check", os.Geteuid() == 0), "/usr/bin/true")...)
+	cmd := exec.Command(path, append(bwrapArgs(dir, "/home/check", "/home/check", os.Geteuid() == 0), "/usr/bin/true")...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%s: %v: %s", filepath.Base(path), err, clipOut(out))

@@ -132,3 +132,32 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// As root with bubblewrap, a console is started ahead and a start only
+// assigns it its user; another is then started for the next user.
+func TestSpare(t *testing.T) {
+	e := newEnv(t)
+	bwrap, _ := e.m.sandbox()
+	if !e.m.spareMode(bwrap) {
+		t.Skip("spares need root and bubblewrap")
+	}
+	spare := func() *console {
+		e.m.mu.Lock()
+		defer e.m.mu.Unlock()
+		if len(e.m.spares) == 0 {
+			return nil
+		}
+		return e.m.spares[0]
+	}
+	waitFor(t, "a spare", func() bool { return spare() != nil })
+	first := spare()
+	s := e.start("ivy")
+	if got := e.m.byHandle[s.Handle]; got != first {
+		t.Fatal("start did not use the spare")
+	}
+	out, r := e.session(s.Handle, "block", "import os\nprint(os.getuid() >= 200000, os.getcwd())\n")
+	if out != "True /home/ivy\n" || !has(r, "okay") {
+		t.Fatalf("assigned spare: %q %v", out, r)
+	}
+	waitFor(t, "the next spare", func() bool { c := spare(); return c != nil && c != first })
+}

@@ -45,6 +45,10 @@ type Module struct {
 	// and per user, so the limits hold while they come up.
 	starting   int
 	startingBy map[string]int
+	// spares are consoles started ahead, waiting for a user (spares.go).
+	spares    []*console
+	refilling int
+	refillWG  sync.WaitGroup
 
 	stop chan struct{}
 	done chan struct{}
@@ -73,6 +77,11 @@ func (m *Module) Start(ctx context.Context) error {
 	m.clearStaleRuns()
 	m.stop, m.done = make(chan struct{}), make(chan struct{})
 	go m.reap()
+	go func() {
+		if bwrap, _ := m.sandbox(); m.spareMode(bwrap) {
+			m.refill()
+		}
+	}()
 	return nil
 }
 
@@ -90,6 +99,8 @@ func (m *Module) Stop(ctx context.Context) error {
 		<-m.done
 		m.stop = nil
 	}
+	m.refillWG.Wait() // a spare being started ends itself once it sees closed
+	all = append(all, m.stopSpares()...)
 	for _, c := range all {
 		c.end("Server shutting down")
 	}

@@ -23,6 +23,7 @@ type options struct {
 	baseUID     *config.Opt[int]
 	startWait   *config.Opt[time.Duration]
 	versionText *config.Opt[string]
+	spares      *config.Opt[int]
 }
 
 // Configure declares the [console] options.
@@ -56,6 +57,8 @@ func declare(sec *config.Section) *options {
 			"first uid given to console users when aula runs as root (each user gets its own, from here up)").Validate(positive),
 		startWait: sec.Duration("start-timeout", 10*time.Second,
 			"time a new console has to come up"),
+		spares: sec.Int("spares", 1,
+			"consoles started ahead, waiting for a user, when aula runs as root with bubblewrap (a start then only assigns one); each holds an idle console's memory").Validate(nonNegative),
 		versionText: sec.String("version", "aula",
 			`version shown in the splash ("IVLE <version> Python Console")`),
 	}

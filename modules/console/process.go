@@ -75,13 +75,22 @@ func (c *console) launch(wait time.Duration) error {
 	c.exited = make(chan struct{})
 	go c.readReplies(stdout)
 	go c.wait()
+	return c.awaitReady(wait)
+}
+
+// awaitReady waits for the script's first line: {"ready": pid}, or
+// {"spare": pid} from a console started ahead.
+func (c *console) awaitReady(wait time.Duration) error {
+	t := time.NewTimer(wait)
+	defer t.Stop()
 	select {
 	case line, ok := <-c.replies:
 		var ready struct {
 			Ready *int   `json:"ready"`
+			Spare *int   `json:"spare"`
 			Fatal string `json:"fatal"`
 		}
-		if ok && json.Unmarshal(line, &ready) == nil && ready.Ready != nil {
+		if ok && json.Unmarshal(line, &ready) == nil && (ready.Ready != nil || ready.Spare != nil) {
 			c.touch()
 			return nil
 		}
@@ -91,10 +100,24 @@ func (c *console) launch(wait time.Duration) error {
 		}
 		<-c.exited
 		return fmt.Errorf("console did not start: %s", c.exitText())
-	case <-time.After(wait):
+	case <-t.C:
 		c.end("did not start in time")
 		return fmt.Errorf("console did not start within %s", wait)
 	}
+}
+
+// assign gives a spare its user: the script drops to uid, enters home and
+// says it is ready.
+func (c *console) assign(user string, uid int, home string, wait time.Duration) error {
+	line, err := json.Marshal(map[string]any{"assign": map[string]any{"uid": uid, "user": user, "home": home}})
+	if err != nil {
+		return err
+	}
+	if _, err := c.stdin.Write(append(line, '\n')); err != nil {
+		c.end("did not start")
+		return fmt.Errorf("assigning the console: %w", err)
+	}
+	return c.awaitReady(wait)
 }
 
 func (c *console) readReplies(stdout io.ReadCloser) {

@@ -99,25 +99,40 @@ func (m *Module) launch(in startArgs, bwrap bool) (*console, error) {
 	if err != nil {
 		return nil, core.Wrap(core.KindInternal, err, "making the console's directory")
 	}
-	spec := jailSpec{user: in.User, uid: uid, bwrap: bwrap, homeDir: dir, limits: m.opts.limits(uid >= 0)}
-	cmd, home, err := m.command(spec)
-	if err != nil {
-		return nil, core.Wrap(core.KindInternal, err, "building the console command")
+	var c *console
+	if m.spareMode(bwrap) {
+		defer m.refill()
+		if c = m.takeSpare(); c == nil {
+			if c, err = m.startSpare(); err != nil {
+				m.log.Warn("console did not start", "user", in.User, "err", err)
+				return nil, core.Wrap(core.KindUnavailable, err, "console did not start")
+			}
+		}
+		if err := c.assign(in.User, uid, "/home/"+in.User, m.opts.startWait.Get()); err != nil {
+			m.log.Warn("console did not start", "user", in.User, "err", err)
+			return nil, core.Wrap(core.KindUnavailable, err, "console did not start")
+		}
+	} else {
+		spec := jailSpec{user: in.User, uid: uid, bwrap: bwrap, homeDir: dir, limits: m.opts.limits(uid >= 0)}
+		cmd, home, err := m.command(spec)
+		if err != nil {
+			return nil, core.Wrap(core.KindInternal, err, "building the console command")
+		}
+		if home != nil {
+			defer home.Close() // the child has its own copy once started
+		}
+		c = &console{sandbox: "none", cpuSoft: time.Duration(m.opts.cpuSeconds.Get()) * time.Second, cmd: cmd}
+		if bwrap {
+			c.sandbox = "bwrap"
+		}
+		if err := c.launch(m.opts.startWait.Get()); err != nil {
+			m.log.Warn("console did not start", "user", in.User, "sandbox", c.sandbox, "err", err)
+			return nil, core.Wrap(core.KindUnavailable, err, "console did not start")
+		}
 	}
-	if home != nil {
-		defer home.Close() // the child has its own copy once started
-	}
-	c := &console{id: randomHex(4), handle: randomHex(16), magic: in.Magic, owner: in.User, uid: uid,
-		sandbox: "none", started: time.Now(), cpuSoft: time.Duration(m.opts.cpuSeconds.Get()) * time.Second, cmd: cmd}
-	if bwrap {
-		c.sandbox = "bwrap"
-	}
+	c.id, c.handle, c.magic, c.owner, c.uid, c.started = randomHex(4), randomHex(16), in.Magic, in.User, uid, time.Now()
 	if c.magic == "" {
 		c.magic = randomHex(16)
-	}
-	if err := c.launch(m.opts.startWait.Get()); err != nil {
-		m.log.Warn("console did not start", "user", in.User, "sandbox", c.sandbox, "err", err)
-		return nil, core.Wrap(core.KindUnavailable, err, "console did not start")
 	}
 	m.mu.Lock()
 	m.byID[c.id], m.byHandle[c.handle] = c, c
