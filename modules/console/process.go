@@ -183,11 +183,11 @@ func (c *console) exitReason(err error) string {
 	case st.UserTime()+st.SystemTime() >= c.cpuSoft:
 		return "CPU time limit exceeded"
 	case ws.Signaled():
-		return "Console killed (" + ws.Signal().String() + ")"
+		return "Console killed (signal: " + ws.Signal().String() + ")"
 	case code == 128+int(syscall.SIGXCPU):
 		return "CPU time limit exceeded"
 	case code > 128:
-		return "Console killed (" + syscall.Signal(code-128).String() + ")"
+		return "Console killed (signal: " + syscall.Signal(code-128).String() + ")"
 	case code == 0:
 		return "Console exited"
 	}

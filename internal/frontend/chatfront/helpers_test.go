@@ -3,6 +3,7 @@ package chatfront
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
@@ -28,6 +29,12 @@ type server struct {
 
 func startServer(t testing.TB, app *core.App, args ...string) *server {
 	t.Helper()
+	return startServerTLS(t, app, nil, args...)
+}
+
+// startServerTLS is startServer with the server's TLS configuration.
+func startServerTLS(t testing.TB, app *core.App, tlsConf *tls.Config, args ...string) *server {
+	t.Helper()
 	if app == nil {
 		var err error
 		if app, err = core.NewApp(quiet, "echo"); err != nil {
@@ -41,7 +48,7 @@ func startServer(t testing.TB, app *core.App, args ...string) *server {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := f.Bind(ctx, &core.FrontEnv{App: app, Log: quiet, Fail: func(err error) { t.Errorf("listener failed: %v", err) }}); err != nil {
+	if err := f.Bind(ctx, &core.FrontEnv{App: app, Log: quiet, TLS: tlsConf, Fail: func(err error) { t.Errorf("listener failed: %v", err) }}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Start(ctx); err != nil {
