@@ -101,6 +101,9 @@ func run(duration time.Duration, conns, rounds, starts, idle int) error {
 		return err
 	}
 	defer plain.stop()
+	if _, err := srv.coldStarts(1, 0); err != nil { // the first start starts the spares
+		return err
+	}
 	var warmD, coldD, plainD []time.Duration
 	for range 4 {
 		w, err := srv.coldStarts(max(starts/8, 1), time.Second)

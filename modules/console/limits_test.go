@@ -149,6 +149,10 @@ func TestSpare(t *testing.T) {
 		}
 		return e.m.spares[0]
 	}
+	if spare() != nil {
+		t.Fatal("a spare before any console was asked for")
+	}
+	e.start("hob") // cold; starts the first spare
 	waitFor(t, "a spare", func() bool { return spare() != nil })
 	first := spare()
 	s := e.start("ivy")

@@ -73,15 +73,12 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 
 // Start begins ending idle consoles and clears records a previous server
 // left (their consoles died with it: the jail dies with its parent).
+// Nothing is started until the first console.start: a server that serves
+// no consoles runs no Python.
 func (m *Module) Start(ctx context.Context) error {
 	m.clearStaleRuns()
 	m.stop, m.done = make(chan struct{}), make(chan struct{})
 	go m.reap()
-	go func() {
-		if bwrap, _ := m.sandbox(); m.spareMode(bwrap) {
-			m.refill()
-		}
-	}()
 	return nil
 }
 

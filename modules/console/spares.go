@@ -9,8 +9,10 @@ import (
 // Spares: with privileged bubblewrap (aula is root) every console starts
 // the same (all users' directories mounted, no user yet), so up to
 // --console-spares of them are started ahead, and console.start only
-// assigns one its user: the jail and Python are already up. They are not
-// counted in --console-max; each holds an idle console's memory.
+// assigns one its user: the jail and Python are already up. The first
+// console.start starts them (a server serving no consoles runs none).
+// They are not counted in --console-max; each holds an idle console's
+// memory.
 
 // spareMode reports whether consoles start as spares here.
 func (m *Module) spareMode(bwrap bool) bool { return bwrap && os.Geteuid() == 0 }
