@@ -9,6 +9,7 @@ import (
 
 	// The front-end set: a protocol is served when its package is imported.
 	_ "aula/internal/frontend/activationfront"
+	_ "aula/internal/frontend/chatfront"
 	_ "aula/internal/frontend/httpfront"
 
 	// The module set: a module is in the binary when it is imported here.
@@ -19,9 +20,6 @@ import (
 	_ "aula/modules/datastore"
 	_ "aula/modules/echo"
 	_ "aula/modules/id"
-
-	// Front ends registered like modules (core.RegisterFrontEnd).
-	_ "aula/internal/frontend/chatfront"
 )
 
 func main() { os.Exit(cli.Main(os.Args[1:])) }
