@@ -57,7 +57,12 @@ func run(duration time.Duration, conns, rounds, starts, idle int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := startServer(dir, max(starts, idle)+4)
+	bare, err := startServer(filepath.Join(dir, "echo"), 0, false)
+	if err != nil {
+		return err
+	}
+	defer bare.stop()
+	srv, err := startServer(dir, max(starts, idle)+4, true)
 	if err != nil {
 		return err
 	}
@@ -75,6 +80,8 @@ func run(duration time.Duration, conns, rounds, starts, idle int) error {
 	res, err := loadgen.Interleave(rounds,
 		loadgen.TCPLoad{Addr: ref.Addr().String(), Workers: conns, Request: req, Duration: per,
 			Check: func(b []byte) error { return same(b, req) }},
+		loadgen.TCPLoad{Addr: bare.addr, Workers: conns, Request: req, Duration: per,
+			Check: func(b []byte) error { return same(b, wantReply) }},
 		loadgen.TCPLoad{Addr: srv.addr, Workers: conns, Request: req, Duration: per,
 			Check: func(b []byte) error { return same(b, wantReply) }},
 	)
@@ -84,6 +91,7 @@ func run(duration time.Duration, conns, rounds, starts, idle int) error {
 	t := loadgen.Table{Title: fmt.Sprintf("chat, %d concurrent one-shot connections", conns)}
 	t.Add(loadgen.Row{Name: "bare netstring echo (limit)", Result: res[0]})
 	t.Add(loadgen.Row{Name: "chat echo.echo (md5 digest)", Result: res[1], Ref: "bare netstring echo (limit)", Goal: 0.6})
+	t.Add(loadgen.Row{Name: "same, with auth (client's groups read)", Result: res[2], Ref: "bare netstring echo (limit)"})
 	t.Print(os.Stdout)
 	stopProfile()
 
@@ -91,12 +99,12 @@ func run(duration time.Duration, conns, rounds, starts, idle int) error {
 	// root; the run waits a second before each start so the spare is up),
 	// with bubblewrap and no spare (--console-spares 0), and without
 	// namespaces (--console-sandbox none), interleaved.
-	cold, err := startServer(filepath.Join(dir, "cold"), starts+4, "--console-spares=0")
+	cold, err := startServer(filepath.Join(dir, "cold"), starts+4, true, "--console-spares=0")
 	if err != nil {
 		return err
 	}
 	defer cold.stop()
-	plain, err := startServer(filepath.Join(dir, "plain"), starts+4, "--console-sandbox=none")
+	plain, err := startServer(filepath.Join(dir, "plain"), starts+4, true, "--console-sandbox=none")
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"aula/internal/frontend/chatfront"
 	"aula/internal/store"
 	"aula/internal/wire/chat"
+	_ "aula/modules/auth"
 	_ "aula/modules/console"
 	_ "aula/modules/echo"
 )
@@ -35,7 +36,9 @@ type server struct {
 	sandbox string
 }
 
-func startServer(dir string, consoles int, extra ...string) (*server, error) {
+// withAuth adds the auth module (console methods need the client's
+// identity); without it the App is echo alone, as httpbench's.
+func startServer(dir string, consoles int, withAuth bool, extra ...string) (*server, error) {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -45,7 +48,11 @@ func startServer(dir string, consoles int, extra ...string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	app, err := core.NewApp(log, "echo", "console")
+	mods := []string{"echo"}
+	if withAuth {
+		mods = []string{"auth", "echo", "console"}
+	}
+	app, err := core.NewApp(log, mods...)
 	if err != nil {
 		return nil, err
 	}
@@ -56,8 +63,10 @@ func startServer(dir string, consoles int, extra ...string) (*server, error) {
 	set := config.NewSet()
 	app.Configure(set)
 	fes.Configure(set)
-	args := []string{"--chat-listen=127.0.0.1:0", "--chat-magic", "bench=" + magic,
-		"--chat-max-conns-per-ip=4096", "--console-max=" + strconv.Itoa(consoles), "--console-max-per-user=" + strconv.Itoa(consoles)}
+	args := []string{"--chat-listen=127.0.0.1:0", "--chat-magic", "bench=" + magic, "--chat-max-conns-per-ip=4096"}
+	if withAuth {
+		args = append(args, "--console-max="+strconv.Itoa(consoles), "--console-max-per-user="+strconv.Itoa(consoles))
+	}
 	args = append(args, extra...)
 	if _, err := set.Load(config.Sources{Args: args}); err != nil {
 		return nil, err
@@ -67,6 +76,12 @@ func startServer(dir string, consoles int, extra ...string) (*server, error) {
 	}
 	if err := app.Start(ctx); err != nil {
 		return nil, err
+	}
+	// The bench client may start consoles for anyone.
+	if withAuth {
+		if _, err := app.Handle(ctx, local("auth.user_groups", map[string]any{"name": "bench", "groups": []any{"admin"}})); err != nil {
+			return nil, err
+		}
 	}
 	if err := fes.Bind(ctx, &core.FrontEnv{App: app, Log: log, Fail: func(err error) { fmt.Fprintln(os.Stderr, err) }}); err != nil {
 		return nil, err
@@ -84,6 +99,11 @@ func (s *server) stop() {
 	s.fe.Shutdown(ctx)
 	s.app.Stop(ctx)
 	s.db.Close()
+}
+
+// local is an in-process call as the CLI's local administrator.
+func local(method string, named map[string]any) *core.Call {
+	return &core.Call{Method: method, Named: named, Transport: "cli", Caller: core.LocalCaller()}
 }
 
 // call sends one chat request signed with key and decodes the reply.
@@ -156,7 +176,7 @@ func (s *server) coldStarts(n int, gap time.Duration) ([]time.Duration, error) {
 }
 
 func (s *server) listSandbox() string {
-	r, err := s.app.Handle(context.Background(), &core.Call{Method: "console.list", Args: []any{}, Transport: "bench"})
+	r, err := s.app.Handle(context.Background(), local("console.list", map[string]any{}))
 	if err != nil {
 		return "?"
 	}
@@ -194,7 +214,7 @@ func (s *server) idleMemory(n int) (memory, error) {
 	}()
 	s.sandbox = s.listSandbox()
 	time.Sleep(time.Second)
-	r, err := s.app.Handle(context.Background(), &core.Call{Method: "console.list", Args: []any{}, Transport: "bench"})
+	r, err := s.app.Handle(context.Background(), local("console.list", map[string]any{}))
 	if err != nil {
 		return memory{}, err
 	}

@@ -58,7 +58,8 @@ func newEnv(t testing.TB, args ...string) *env {
 }
 
 func (e *env) call(method string, named map[string]any) (any, error) {
-	return e.app.Handle(context.Background(), &core.Call{Method: method, Named: named, Transport: "test"})
+	// As the CLI's local administrator: console methods need an identity.
+	return e.app.Handle(context.Background(), &core.Call{Method: method, Named: named, Transport: "cli", Caller: core.LocalCaller()})
 }
 
 func (e *env) start(user string) StartReply {

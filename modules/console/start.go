@@ -155,9 +155,9 @@ func (m *Module) forget(c *console) {
 	m.log.Info("console ended", "id", c.id, "user", c.owner, "reason", c.reasonText())
 }
 
-// mayUse allows a caller to start or drive a user's console: the user, an
-// admin, or any caller when no authentication is installed (then only
-// the handle, a 128-bit secret, guards a console).
+// mayUse allows a caller to start or drive a user's console: the user or
+// an admin (the chain has already refused anonymous callers; a call made
+// in-process without one passes).
 func mayUse(ctx context.Context, user string) error {
 	call := core.CallFrom(ctx)
 	if call == nil || !call.Caller.Authenticated() || call.Caller.Identity == user || call.Caller.InGroup("admin") {
