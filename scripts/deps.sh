@@ -10,6 +10,8 @@ command -v ssh >/dev/null || need+=(openssh-client)
 command -v openssl >/dev/null || need+=(openssl)
 command -v python3 >/dev/null || need+=(python3)
 command -v argon2 >/dev/null || need+=(argon2)
+# bubblewrap: the console module's jail (mount, PID, network namespaces).
+command -v bwrap >/dev/null || need+=(bubblewrap)
 # sshd refuses to start without its privilege-separation directory, which
 # a package install inside a container does not always create.
 mkdir -p /run/sshd 2>/dev/null || true

@@ -9,12 +9,14 @@ import (
 
 	// The front-end set: a protocol is served when its package is imported.
 	_ "aula/internal/frontend/activationfront"
+	_ "aula/internal/frontend/chatfront"
 	_ "aula/internal/frontend/httpfront"
 
 	// The module set: a module is in the binary when it is imported here.
 	_ "aula/modules/activation"
 	_ "aula/modules/auth"
 	_ "aula/modules/backup"
+	_ "aula/modules/console"
 	_ "aula/modules/datastore"
 	_ "aula/modules/echo"
 	_ "aula/modules/id"

@@ -34,6 +34,13 @@ func (c Caller) InGroup(g string) bool {
 type Credentials struct {
 	Authorization string // the raw HTTP Authorization header, if any
 	PeerCerts     []*x509.Certificate
+	// SharedSecret is a client name the front end proved itself with a
+	// per-client shared secret (the chat front end's magic, whose digest it
+	// checked), and SharedSecretVia how ("magic", "hmac-sha256"). The
+	// authenticate link adopts the name with its groups, so ACLs apply
+	// to it. Only a front end that verified the secret may set it.
+	SharedSecret    string
+	SharedSecretVia string
 }
 
 // Call is a decoded request, the same whatever the wire.

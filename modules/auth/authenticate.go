@@ -13,7 +13,8 @@ import (
 
 // authenticateLink establishes c.Caller from the credentials the front end
 // saw. Order: an Authorization header (Bearer session token; Basic with a
-// session token or a password), else a verified client certificate, else
+// session token or a password), else a client name the front end proved
+// with a shared secret (chat), else a verified client certificate, else
 // anonymous. Credentials that are sent but wrong are refused (401), never
 // quietly downgraded to anonymous.
 func (m *Module) authenticateLink(ctx context.Context, c *core.Call, next core.Next) (any, error) {
@@ -59,6 +60,14 @@ func (m *Module) identify(ctx context.Context, c *core.Call) (string, error) {
 			return "", err
 		}
 		return "", m.failed(ctx, c, "", "", "unsupported authentication scheme")
+	}
+	if name := c.Creds.SharedSecret; name != "" {
+		// The front end checked the secret; a reserved name cannot be
+		// configured as a client (local-admin stays the CLI's alone).
+		if name == localAdmin || name == anonymous || !nameRE.MatchString(name) {
+			return "", m.failed(ctx, c, "", c.Creds.SharedSecretVia, "shared-secret client name is reserved or malformed")
+		}
+		return "", m.become(ctx, c, name, c.Creds.SharedSecretVia)
 	}
 	if len(c.Creds.PeerCerts) > 0 {
 		name := certName(c.Creds.PeerCerts[0])
