@@ -1,0 +1,134 @@
+// Package labapi is what the lab module, its agent front end
+// (internal/wire/labagent) and the agent (internal/agent) share: the
+// command catalogue, the session message codes, the event the module
+// publishes when actions are queued, and the values the agent methods
+// (lab.agent*) take and return. None of them reaches into another's
+// internals; this package is the contract.
+package labapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"strings"
+)
+
+// Command is one entry of the catalogue (spec §4, OpenGnsys names and codes).
+type Command struct {
+	Code    int
+	Name    string   // nombre on the wire, as OpenGnsys names it
+	Aliases []string // what admins type: `aula run probe`
+	Help    string
+}
+
+// Codes of the built-in commands.
+const (
+	CodePowerOff  = 2
+	CodeReboot    = 5
+	CodeHardware  = 6
+	CodeSoftware  = 7
+	CodeScript    = 8
+	CodeProbe     = 17
+	CodeAdminCmd  = 100 // an admin-defined command: nombre is its name
+	codeSessionLo = 90
+)
+
+// Session message codes: not actions (accion is 0).
+const (
+	CodeHello       = 90 // agent → server RESPUESTA: who I am (PARAMs below)
+	CodeEnrol       = 91 // agent → server RESPUESTA: PARAM token, first contact
+	CodeError       = 92 // either way COMANDO nombre="Error": PARAM error says what was wrong
+	CodeCertificate = 93 // server → agent COMANDO: PARAMs crt, key, ca (PEM) after an enrolment
+	CodeWelcome     = 94 // server → agent COMANDO after a hello: PARAM computer
+)
+
+// Catalogue lists the built-in commands.
+var Catalogue = []Command{
+	{CodeProbe, "Sondeo", []string{"probe"}, "the agent's state (idle/busy), uptime and load"},
+	{CodeHardware, "InventarioHardware", []string{"hardware", "hw"}, "hardware inventory from /proc and /sys, stored per computer"},
+	{CodeSoftware, "InventarioSoftware", []string{"software", "sw"}, "installed packages (dpkg-query or rpm), stored per computer"},
+	{CodeScript, "EjecutarScript", []string{"script", "shell"}, "run PARAM scp with /bin/sh (timeout: PARAM timeout seconds), output capped"},
+	{CodePowerOff, "Apagar", []string{"poweroff"}, "report, then run the agent's --poweroff-command"},
+	{CodeReboot, "Reiniciar", []string{"reboot"}, "report, then run the agent's --reboot-command"},
+}
+
+// adminName is what an admin-defined command may be called: it is a file
+// name in the agent's --agent-commands-dir.
+var adminName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// Resolve finds the command an admin typed (a catalogue name or alias, in
+// any case); any other well-formed name is an admin-defined command.
+func Resolve(name string) (Command, bool) {
+	for _, c := range Catalogue {
+		if strings.EqualFold(c.Name, name) {
+			return c, true
+		}
+		for _, a := range c.Aliases {
+			if strings.EqualFold(a, name) {
+				return c, true
+			}
+		}
+	}
+	if adminName.MatchString(name) {
+		return Command{Code: CodeAdminCmd, Name: name, Help: "admin-defined"}, true
+	}
+	return Command{}, false
+}
+
+// ValidAdminName reports whether name may be an admin-defined command.
+func ValidAdminName(name string) bool { return adminName.MatchString(name) }
+
+// IdentityPrefix starts every agent certificate's CN, so that an agent's
+// identity can never be an admin's user name.
+const IdentityPrefix = "lab-agent-"
+
+// Identity is the certificate name of a computer's agent.
+func Identity(computer string) string { return IdentityPrefix + computer }
+
+// TopicQueued is published (in the server process) when actions were
+// queued; its data is a QueuedEvent.
+const TopicQueued = "lab.queued"
+
+// QueuedEvent names the computers that have new queued actions.
+type QueuedEvent struct {
+	Computers []string
+}
+
+// Hello is what an agent announces about itself.
+type Hello struct {
+	Hostname string `json:"hostname,omitempty"`
+	MACs     string `json:"macs,omitempty"` // ;-joined, as OpenGnsys lists them
+	IPs      string `json:"ips,omitempty"`
+	OS       string `json:"os,omitempty"`
+	Version  string `json:"version,omitempty"`
+}
+
+// Delivery is one action to send to an agent.
+type Delivery struct {
+	Action int64             `json:"action"`
+	Code   int               `json:"code"`
+	Name   string            `json:"name"`
+	Params map[string]string `json:"params"`
+}
+
+// Next is what the agent methods return: the next action for the agent,
+// if one is waiting (Action 0: none).
+type Next struct {
+	Computer string   `json:"computer"`
+	Delivery Delivery `json:"delivery"`
+}
+
+// Enrolled is what lab.agentEnrol returns: the computer a token was for.
+type Enrolled struct {
+	Computer string `json:"computer"`
+	Identity string `json:"identity"`
+}
+
+// CAPin is the pin of a CA certificate that an enrolment token carries
+// after its secret ("SECRET.PIN"): the first 16 bytes of the SHA-256 of
+// its DER, in hex. An agent with no CA certificate yet trusts the server
+// whose chain ends in a CA with this pin, and keeps that CA.
+func CAPin(der []byte) string {
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:16])
+}
