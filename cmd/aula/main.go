@@ -20,6 +20,10 @@ import (
 	_ "aula/modules/datastore"
 	_ "aula/modules/echo"
 	_ "aula/modules/id"
+	_ "aula/modules/lab"
+
+	// Front ends: the lab agents' listener.
+	_ "aula/internal/wire/labagent"
 )
 
 func main() { os.Exit(cli.Main(os.Args[1:])) }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"aula/internal/agent"
 	"aula/internal/config"
 	"aula/internal/core"
 )
@@ -43,6 +44,7 @@ func builtins() []command {
 		{"config", "[OPTIONS]", "print the effective configuration as a config file", runConfig, true},
 		{"db status", "[OPTIONS]", "list applied and pending database migrations", runDBStatus, true},
 		{"version", "", "print aula's version", runVersion, false},
+		{"agent", agent.Usage, "run the lab agent on a lab computer (dials the server's --lab-listen)", runAgent, false},
 		{"help", "[MODULE|COMMAND]", "show help for a module or a command", runHelp, false},
 	}
 }

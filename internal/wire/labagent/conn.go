@@ -1,0 +1,368 @@
+package labagent
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"aula/internal/ca"
+	"aula/internal/core"
+	"aula/internal/wire/labxml"
+	"aula/modules/lab/labapi"
+)
+
+// agentConn is one agent's connection.
+type agentConn struct {
+	f        *FrontEnd
+	tc       *tls.Conn
+	addr     netip.AddrPort
+	certs    []*x509.Certificate
+	identity string
+	computer string
+
+	wmu sync.Mutex // serialises writes
+
+	mu       sync.Mutex
+	inflight int64 // the action sent and not yet answered
+	claiming bool  // a core call that may claim an action is running
+	wantPull bool  // actions were queued while claiming
+	why      string
+}
+
+func isTemporary(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ECONNABORTED)
+}
+
+// serve runs one connection from handshake to close.
+func (f *FrontEnd) serve(raw net.Conn) {
+	defer f.wg.Done()
+	defer raw.Close()
+	ac := &agentConn{f: f}
+	if ap, err := netip.ParseAddrPort(raw.RemoteAddr().String()); err == nil {
+		ac.addr = ap
+	}
+	f.hsSem <- struct{}{}
+	raw.SetDeadline(time.Now().Add(f.handshakeTimeout.Get()))
+	ac.tc = tls.Server(raw, f.tls)
+	err := ac.tc.Handshake()
+	<-f.hsSem
+	if err != nil {
+		lvl := f.log.Debug
+		if errors.Is(err, ca.ErrRevoked) || strings.Contains(err.Error(), "revoked") {
+			lvl = f.log.Warn
+		}
+		lvl("lab: agent handshake failed", "addr", ac.addr.String(), "err", err)
+		return
+	}
+	if !f.track(ac) {
+		return
+	}
+	defer f.untrack(ac)
+	cs := ac.tc.ConnectionState()
+	r := labxml.NewReader(ac.tc, f.maxMsg.Get())
+	raw.SetDeadline(time.Now().Add(f.helloAfter.Get()))
+	if len(cs.VerifiedChains) == 0 {
+		ac.enrol(r)
+		return
+	}
+	ac.certs = cs.PeerCertificates
+	ac.identity = ca.PeerName(cs)
+	if !ac.hello(r) {
+		return
+	}
+	raw.SetDeadline(time.Time{})
+	reason := ac.loop(r)
+	ac.finish(reason)
+}
+
+func (f *FrontEnd) track(ac *agentConn) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	f.conns[ac] = struct{}{}
+	return true
+}
+
+func (f *FrontEnd) untrack(ac *agentConn) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.conns, ac)
+}
+
+// call runs an agent method as this agent.
+func (ac *agentConn) call(method string, named map[string]any) (any, error) {
+	c := &core.Call{Method: method, Named: named, Transport: "lab",
+		Caller: core.Caller{Identity: ac.identity, Addr: ac.addr}, Creds: core.Credentials{PeerCerts: ac.certs}}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return ac.f.env.App.Handle(ctx, c)
+}
+
+// send writes one message.
+func (ac *agentConn) send(m *labxml.Message) error {
+	b := labxml.Encode(m)
+	ac.wmu.Lock()
+	defer ac.wmu.Unlock()
+	ac.tc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	_, err := ac.tc.Write(b)
+	return err
+}
+
+// sendError tells the agent what was wrong with its message.
+func (ac *agentConn) sendError(action int64, msg string) {
+	ac.send((&labxml.Message{Kind: labxml.Command, Code: labapi.CodeError, Name: "Error", Action: action}).Add("error", msg))
+}
+
+func publicMsg(err error) string { return core.AsError(err).PublicMessage(false) }
+
+// enrol handles an agent without a certificate: its first message must
+// present a one-time token; the answer is its certificate.
+func (ac *agentConn) enrol(r *labxml.Reader) {
+	f := ac.f
+	m, err := r.Next()
+	if err != nil {
+		if labxml.IsMessageError(err) {
+			ac.sendError(0, err.Error())
+		}
+		return
+	}
+	if m.Kind != labxml.Response || m.Code != labapi.CodeEnrol || m.Get("token") == "" {
+		ac.sendError(0, "no client certificate: present an enrolment token first (aula agent --token)")
+		return
+	}
+	out, err := ac.call("lab.agentEnrol", map[string]any{"token": m.Get("token")})
+	if err != nil {
+		f.log.Warn("lab: enrolment refused", "addr", ac.addr.String(), "err", err)
+		ac.sendError(0, publicMsg(err))
+		return
+	}
+	en := out.(labapi.Enrolled)
+	if err := ac.issue(en); err != nil {
+		f.log.Error("lab: issuing an agent certificate", "computer", en.Computer, "err", err)
+		ac.sendError(0, "the server could not issue a certificate; ask the admin for a new token")
+	}
+}
+
+// issue makes the enrolled agent's certificate and sends it with the CA.
+// An earlier certificate of the same computer's agent is revoked: it is
+// no longer that agent's.
+func (ac *agentConn) issue(en labapi.Enrolled) error {
+	f := ac.f
+	auth, err := ca.Open(f.caDirV)
+	if err != nil {
+		return err
+	}
+	_, _ = auth.Revoke(en.Identity) // an error only says there was none
+	is, err := auth.Issue(ca.Request{Name: en.Identity, Kind: ca.Client})
+	if err != nil {
+		return err
+	}
+	caPEM, err := os.ReadFile(filepath.Join(f.caDirV, "ca.crt"))
+	if err != nil {
+		return err
+	}
+	err = ac.send((&labxml.Message{Kind: labxml.Command, Code: labapi.CodeCertificate, Name: "Certificado"}).
+		Add("computer", en.Computer).Add("crt", string(is.CertPEM)).Add("key", string(is.KeyPEM)).Add("ca", string(caPEM)))
+	if err != nil {
+		return err
+	}
+	f.log.Info("lab: agent enrolled; certificate issued", "computer", en.Computer, "identity", en.Identity, "serial", is.Record.Serial, "addr", ac.addr.String())
+	return nil
+}
+
+// hello reads the agent's announcement and records it.
+func (ac *agentConn) hello(r *labxml.Reader) bool {
+	f := ac.f
+	m, err := r.Next()
+	if err != nil {
+		if labxml.IsMessageError(err) {
+			ac.sendError(0, err.Error())
+		}
+		return false
+	}
+	if m.Kind != labxml.Response || m.Code != labapi.CodeHello {
+		ac.sendError(0, "announce yourself first (RESPUESTA codigo=90)")
+		return false
+	}
+	ac.mu.Lock()
+	ac.claiming = true
+	ac.mu.Unlock()
+	out, err := ac.call("lab.agentHello", map[string]any{"hostname": m.Get("hostname"), "macs": m.Get("mac"),
+		"ips": m.Get("ip"), "os": m.Get("os"), "version": m.Get("version")})
+	if err != nil {
+		f.log.Warn("lab: agent refused", "identity", ac.identity, "addr", ac.addr.String(), "err", err)
+		ac.sendError(0, publicMsg(err))
+		return false
+	}
+	next := out.(labapi.Next)
+	ac.computer = next.Computer
+	f.mu.Lock()
+	old := f.byComp[ac.computer]
+	f.byComp[ac.computer] = ac
+	f.mu.Unlock()
+	if old != nil {
+		old.shut("replaced by a new connection of the same agent")
+	}
+	ac.send((&labxml.Message{Kind: labxml.Command, Code: labapi.CodeWelcome, Name: "Bienvenido"}).Add("computer", ac.computer))
+	ac.delivered(next.Delivery)
+	return true
+}
+
+// delivered ends a claiming call: it sends the claimed action, or pulls
+// again if actions were queued meanwhile.
+func (ac *agentConn) delivered(d labapi.Delivery) {
+	ac.mu.Lock()
+	ac.claiming = false
+	ac.inflight = d.Action
+	again := d.Action == 0 && ac.wantPull
+	ac.wantPull = false
+	ac.mu.Unlock()
+	if d.Action != 0 {
+		m := &labxml.Message{Kind: labxml.Command, Code: d.Code, Name: d.Name, Action: d.Action}
+		for _, k := range sortedKeys(d.Params) {
+			m.Add(k, d.Params[k])
+		}
+		if err := ac.send(m); err != nil {
+			ac.shut("write failed: " + err.Error())
+		}
+		return
+	}
+	if again {
+		ac.pull()
+	}
+}
+
+// pull claims the agent's next action if it has none in flight.
+func (ac *agentConn) pull() {
+	ac.mu.Lock()
+	if ac.claiming || ac.inflight != 0 {
+		ac.wantPull = ac.claiming
+		ac.mu.Unlock()
+		return
+	}
+	ac.claiming = true
+	ac.mu.Unlock()
+	out, err := ac.call("lab.agentNext", nil)
+	if err != nil {
+		ac.f.log.Error("lab: claiming an action", "computer", ac.computer, "err", err)
+		ac.delivered(labapi.Delivery{})
+		return
+	}
+	ac.delivered(out.(labapi.Next).Delivery)
+}
+
+// loop reads results until the connection ends; it returns why.
+func (ac *agentConn) loop(r *labxml.Reader) string {
+	f := ac.f
+	for {
+		m, err := r.Next()
+		if err != nil {
+			if labxml.IsMessageError(err) {
+				f.log.Warn("lab: bad message from agent", "computer", ac.computer, "err", err)
+				var me *labxml.MessageError
+				errors.As(err, &me)
+				if ac.send((&labxml.Message{Kind: labxml.Command, Code: labapi.CodeError, Name: "Error", Action: me.Action}).Add("error", err.Error())) != nil {
+					return "write failed"
+				}
+				continue
+			}
+			if errors.Is(err, io.EOF) {
+				return "connection closed by the agent"
+			}
+			return err.Error()
+		}
+		if m.Kind != labxml.Response || m.Action == 0 {
+			ac.sendError(m.Action, fmt.Sprintf("unexpected %s codigo=%d: agents answer commands with RESPUESTA and their accion", m.Kind, m.Code))
+			continue
+		}
+		ac.mu.Lock()
+		inflight := ac.inflight
+		ok := inflight == m.Action && !ac.claiming
+		if ok {
+			ac.claiming = true
+		}
+		ac.mu.Unlock()
+		if !ok {
+			f.log.Warn("lab: result for an action not in flight ignored", "computer", ac.computer, "accion", m.Action, "in-flight", inflight)
+			ac.sendError(m.Action, fmt.Sprintf("action %d is not in flight on this connection; result ignored", m.Action))
+			continue
+		}
+		params := make(map[string]any, len(m.Params))
+		for _, p := range m.Params {
+			params[p.Name] = p.Value
+		}
+		out, err := ac.call("lab.agentResult", map[string]any{"action": m.Action, "code": m.Code, "ok": m.Result == labxml.Success,
+			"text": m.Text, "ip": m.IP, "params": params})
+		if err != nil {
+			f.log.Warn("lab: result refused", "computer", ac.computer, "accion", m.Action, "err", err)
+			ac.sendError(m.Action, publicMsg(err))
+			ac.delivered(labapi.Delivery{})
+			continue
+		}
+		ac.delivered(out.(labapi.Next).Delivery)
+	}
+}
+
+// shut closes the connection from the server's side.
+func (ac *agentConn) shut(why string) {
+	ac.mu.Lock()
+	if ac.why == "" {
+		ac.why = why
+	}
+	ac.mu.Unlock()
+	ac.tc.NetConn().Close()
+}
+
+// finish records the end: the action in flight fails with the reason;
+// the computer is off unless a newer connection replaced this one.
+func (ac *agentConn) finish(reason string) {
+	f := ac.f
+	ac.mu.Lock()
+	if ac.why != "" {
+		reason = ac.why
+	}
+	action := ac.inflight
+	ac.mu.Unlock()
+	f.mu.Lock()
+	off := f.byComp[ac.computer] == ac
+	if off {
+		delete(f.byComp, ac.computer)
+	}
+	f.mu.Unlock()
+	if _, err := ac.call("lab.agentGone", map[string]any{"action": action, "reason": reason, "off": off}); err != nil {
+		f.log.Error("lab: recording a disconnection", "computer", ac.computer, "err", err)
+	}
+	f.log.Info("lab: agent disconnected", "computer", ac.computer, "reason", reason, "in-flight", action)
+}
+
+// onQueued pulls for every connected agent with new actions.
+func (f *FrontEnd) onQueued(ctx context.Context, ev core.Event) {
+	e, ok := ev.Data.(labapi.QueuedEvent)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	var conns []*agentConn
+	for _, c := range e.Computers {
+		if ac := f.byComp[c]; ac != nil {
+			conns = append(conns, ac)
+		}
+	}
+	f.mu.Unlock()
+	for _, ac := range conns {
+		go ac.pull()
+	}
+}

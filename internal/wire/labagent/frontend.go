@@ -1,0 +1,201 @@
+// Package labagent is the lab agents' listener (`--lab-listen`, default
+// :2009): TLS 1.3 with client certificates from aula's CA, the XML
+// messages of internal/wire/labxml, one long-lived connection per agent.
+//
+// It turns what agents say into calls of the lab module's agent methods
+// (lab.agentEnrol, agentHello, agentNext, agentResult, agentGone) through
+// App.Handle with Transport "lab", and learns of new actions from the
+// module's labapi.TopicQueued event. It keeps no lab state of its own
+// beyond which connection belongs to which computer and which action each
+// has in flight.
+package labagent
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"aula/internal/ca"
+	"aula/internal/config"
+	"aula/internal/core"
+	"aula/internal/limit"
+	"aula/internal/wire/labxml"
+	"aula/modules/lab/labapi"
+)
+
+func init() {
+	core.RegisterFrontEnd(core.FrontEndInfo{ID: "lab", Section: "lab", New: func() core.FrontEnd { return &FrontEnd{} },
+		Help: "lab agents (`aula agent`): XML messages over TLS 1.3 with aula CA client certificates (--lab-listen, default :2009)"})
+}
+
+// FrontEnd is the agent listener.
+type FrontEnd struct {
+	listen, caDir                *config.Opt[string]
+	hosts                        *config.Opt[[]string]
+	maxConns, maxPerIP, maxMsg   *config.Opt[int]
+	handshakeTimeout, helloAfter *config.Opt[time.Duration]
+
+	env     *core.FrontEnv
+	log     *slog.Logger
+	tls     *tls.Config
+	checker *ca.Checker
+	caDirV  string
+	ln      *limit.Listener
+	addr    string
+	hsSem   chan struct{}
+
+	mu     sync.Mutex
+	conns  map[*agentConn]struct{}
+	byComp map[string]*agentConn
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// Configure declares the [lab] listener options.
+func (f *FrontEnd) Configure(s *config.Section) {
+	f.listen = s.String("listen", ":2009", "lab agents' listener, TLS 1.3 with aula CA client certificates (empty turns it off)")
+	f.caDir = s.String("ca-dir", "", "the CA whose certificates agents present and that signs the listener's own (empty: --ca-dir, else DATA-DIR/ca; `aula ca init` makes it)")
+	f.hosts = s.List("hosts", nil, "names and addresses agents dial, for the listener's certificate (empty: this host's name, localhost, 127.0.0.1, ::1)")
+	f.maxConns = s.Int("max-conns", 20000, "open agent connections at most (0: no cap)")
+	f.maxPerIP = s.Int("max-conns-per-ip", 8, "open agent connections per source address at most (0: no cap); one agent needs one")
+	f.maxMsg = s.Int("max-message", labxml.DefaultMaxMessage, "longest message an agent may send, in bytes (inventories are the long ones)")
+	f.handshakeTimeout = s.Duration("handshake-timeout", 10*time.Second, "time an agent gets to finish the TLS handshake")
+	f.helloAfter = s.Duration("hello-timeout", 10*time.Second, "time an agent gets to announce itself (or present its token) after the handshake")
+}
+
+// Bind opens the listener. Without a CA the listener stays off (with a
+// warning): agents need one, and a server without labs needs no CA.
+func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
+	f.env, f.log = env, env.Log
+	if f.log == nil {
+		f.log = slog.Default()
+	}
+	if f.listen == nil || f.listen.Get() == "" {
+		return nil
+	}
+	f.caDirV = f.caDir.Get()
+	if f.caDirV == "" {
+		f.caDirV = filepath.Join(env.DataDir, "ca")
+	}
+	if _, err := os.Stat(filepath.Join(f.caDirV, "ca.crt")); errors.Is(err, os.ErrNotExist) {
+		f.log.Warn("lab agent listener off: no CA (run `aula ca init`)", "ca-dir", f.caDirV)
+		return nil
+	}
+	checker, err := ca.NewChecker(f.caDirV)
+	if err != nil {
+		return fmt.Errorf("lab agent listener: CA %s: %w", f.caDirV, err)
+	}
+	cert, err := serverCert(f.caDirV, filepath.Join(env.DataDir, "lab"), f.hosts.Get())
+	if err != nil {
+		return fmt.Errorf("lab agent listener: %w", err)
+	}
+	f.checker = checker
+	f.tls = &tls.Config{
+		MinVersion:       tls.VersionTLS13,
+		Certificates:     []tls.Certificate{cert},
+		ClientAuth:       tls.VerifyClientCertIfGiven,
+		ClientCAs:        checker.Pool(),
+		VerifyConnection: checker.VerifyConnection,
+	}
+	inner, err := core.ListenTCP(f.listen.Get())
+	if err != nil {
+		return fmt.Errorf("lab agent listener: %w", err)
+	}
+	f.ln = limit.NewListener(inner, limit.ListenerConfig{MaxConns: f.maxConns.Get(), MaxPerIP: f.maxPerIP.Get(),
+		OnReject: func(c net.Conn, reason string) {
+			f.log.Warn("lab: agent connection refused", "addr", c.RemoteAddr().String(), "why", reason)
+		}})
+	f.addr = inner.Addr().String()
+	// Handshakes are CPU work: a reconnect storm after a restart waits for
+	// a slot rather than making every handshake slow enough to time out.
+	f.hsSem = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	f.conns, f.byComp = map[*agentConn]struct{}{}, map[string]*agentConn{}
+	if env.App != nil && env.App.Events != nil {
+		env.App.Events.Subscribe(labapi.TopicQueued, f.onQueued)
+	}
+	return nil
+}
+
+// Addrs reports the bound listener ("agents").
+func (f *FrontEnd) Addrs() map[string]string {
+	if f.ln == nil {
+		return map[string]string{}
+	}
+	return map[string]string{"agents": f.addr}
+}
+
+// Start accepts agents in the background.
+func (f *FrontEnd) Start(ctx context.Context) error {
+	if f.ln == nil {
+		return nil
+	}
+	f.log.Info("lab agent listener", "addr", f.addr, "ca-dir", f.caDirV)
+	f.wg.Add(1)
+	go f.accept()
+	return nil
+}
+
+func (f *FrontEnd) accept() {
+	defer f.wg.Done()
+	var delay time.Duration
+	for {
+		c, err := f.ln.Accept()
+		if err != nil {
+			f.mu.Lock()
+			closed := f.closed
+			f.mu.Unlock()
+			if closed {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			if f.env.Fail != nil {
+				f.env.Fail(fmt.Errorf("lab agent listener: %w", err))
+			}
+			return
+		}
+		delay = 0
+		f.wg.Add(1)
+		go f.serve(c)
+	}
+}
+
+// Shutdown stops accepting and closes every agent connection (agents
+// reconnect to the next server); their in-flight actions are recorded as
+// failed by the connection's end, while the module still runs.
+func (f *FrontEnd) Shutdown(ctx context.Context) error {
+	if f.ln == nil {
+		return nil
+	}
+	f.mu.Lock()
+	f.closed = true
+	conns := make([]*agentConn, 0, len(f.conns))
+	for c := range f.conns {
+		conns = append(conns, c)
+	}
+	f.mu.Unlock()
+	f.ln.Close()
+	for _, c := range conns {
+		c.shut("server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { f.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
