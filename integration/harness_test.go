@@ -114,6 +114,8 @@ func (s *server) startOnce() error {
 		// No test server grabs the real port 191; tests that want it pass
 		// their own --activation-listen (flags: the last one wins).
 		"--activation-listen=",
+		// Nor the lab agents' :2009; lab tests pass their own --lab-listen.
+		"--lab-listen=",
 	}, s.args...)
 	s.cmd = exec.Command(aulaBin, args...)
 	s.log = &syncBuffer{}

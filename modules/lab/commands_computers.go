@@ -180,15 +180,12 @@ func runComputerEnrol(ctx context.Context, cx *core.CmdContext, args []string) e
 }
 
 // localCAPin reads the pin of the CA the agent listener uses: --lab-ca-dir,
-// else --ca-dir, else DATA-DIR/ca.
+// else DATA-DIR/ca (as internal/wire/labagent decides).
 func localCAPin(cx *core.CmdContext) (string, string, error) {
 	dir := ""
 	if cx.Config != nil {
-		for _, opt := range []string{"lab-ca-dir", "ca-dir"} {
-			if info, ok := cx.Config.Lookup(opt); ok && info.Text != "" {
-				dir = info.Text
-				break
-			}
+		if info, ok := cx.Config.Lookup("lab-ca-dir"); ok && info.Text != "" {
+			dir = info.Text
 		}
 		if info, ok := cx.Config.Lookup("data-dir"); dir == "" && ok && info.Text != "" {
 			dir = filepath.Join(info.Text, "ca")

@@ -62,7 +62,7 @@ type FrontEnd struct {
 // Configure declares the [lab] listener options.
 func (f *FrontEnd) Configure(s *config.Section) {
 	f.listen = s.String("listen", ":2009", "lab agents' listener, TLS 1.3 with aula CA client certificates (empty turns it off)")
-	f.caDir = s.String("ca-dir", "", "the CA whose certificates agents present and that signs the listener's own (empty: --ca-dir, else DATA-DIR/ca; `aula ca init` makes it)")
+	f.caDir = s.String("ca-dir", "", "the CA whose certificates agents present and that signs the listener's own (empty: DATA-DIR/ca, where `aula ca init` makes it)")
 	f.hosts = s.List("hosts", nil, "names and addresses agents dial, for the listener's certificate (empty: this host's name, localhost, 127.0.0.1, ::1)")
 	f.maxConns = s.Int("max-conns", 20000, "open agent connections at most (0: no cap)")
 	f.maxPerIP = s.Int("max-conns-per-ip", 8, "open agent connections per source address at most (0: no cap); one agent needs one")
