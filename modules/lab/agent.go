@@ -122,37 +122,35 @@ func (m *Module) agentResult(ctx context.Context, in AgentResultArgs) (labapi.Ne
 		return labapi.Next{}, err
 	}
 	var out labapi.Next
+	state, result := stateFinished, resultOK
+	if !in.OK {
+		state, result = stateFailed, resultFailed
+	}
 	err = m.t.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		out = labapi.Next{Computer: c.Name}
+		at := now()
+		// One statement checks that the action is this agent's and in
+		// flight, and records it (a result runs per agent per command).
 		var code int
-		err := tx.QueryRowContext(ctx, m.t.q("SELECT code FROM lab_actions WHERE id = ? AND computer = ? AND state = ?"), in.Action, c.Name, stateSent).Scan(&code)
+		err := tx.QueryRowContext(ctx, m.t.q("UPDATE lab_actions SET state = ?, result = ?, output = ?, finished_at = ? "+
+			"WHERE id = ? AND computer = ? AND state = 'sent' RETURNING code"),
+			state, result, resultOutput(in, inventoryParam[in.Code].param), fmtTime(at), in.Action, c.Name).Scan(&code)
 		if errors.Is(err, sql.ErrNoRows) {
 			return core.Errorf(core.KindConflict, "action %d is not in flight on %s; result ignored", in.Action, c.Name)
 		}
 		if err != nil {
 			return err
 		}
-		at := now()
-		state, result := stateFinished, resultOK
-		if !in.OK {
-			state, result = stateFailed, resultFailed
-		}
-		inv, isInv := inventoryParam[code]
-		output := resultOutput(in, inv.param)
-		if isInv && in.OK {
+		if inv, isInv := inventoryParam[code]; isInv && in.OK {
 			body := in.Params[inv.param]
 			if _, err := tx.ExecContext(ctx, m.t.q("INSERT INTO lab_inventory (computer, kind, taken_at, body) VALUES (?, ?, ?, ?) ON CONFLICT (computer, kind, taken_at) DO UPDATE SET body = excluded.body"),
 				c.Name, inv.kind, fmtTime(at), body); err != nil {
 				return err
 			}
-			output = strings.TrimSpace(output + "\n" + inv.kind + " inventory stored: " + strconv.Itoa(strings.Count(body, "\n")+1) + " lines")
-		}
-		if _, err := tx.ExecContext(ctx, m.t.q("UPDATE lab_actions SET state = ?, result = ?, output = ?, finished_at = ? WHERE id = ?"),
-			state, result, output, fmtTime(at), in.Action); err != nil {
-			return err
-		}
-		if err := m.t.setState(ctx, tx, c.Name, agentIdle, at); err != nil {
-			return err
+			output := strings.TrimSpace(resultOutput(in, inv.param) + "\n" + inv.kind + " inventory stored: " + strconv.Itoa(strings.Count(body, "\n")+1) + " lines")
+			if _, err := tx.ExecContext(ctx, m.t.q("UPDATE lab_actions SET output = ? WHERE id = ?"), output, in.Action); err != nil {
+				return err
+			}
 		}
 		out.Delivery, err = m.t.claimNext(ctx, tx, c.Name, at)
 		return err

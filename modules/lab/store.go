@@ -61,7 +61,8 @@ const (
 	resultFailed = 2
 )
 
-// Computer states as the server saw the agent.
+// Computer states as the server saw the agent (stored: off, idle; busy is
+// derived from a sent action).
 const (
 	agentOff  = "off"
 	agentIdle = "idle"
@@ -85,7 +86,12 @@ func (t *tables) write(ctx context.Context, fn func(context.Context, *sql.Tx) er
 
 var errNoRows = sql.ErrNoRows
 
-const computerCols = "name, lab, grp, mac, ip, identity, maintenance, state, seen_at, hello, added_at, enrol_hash <> ''"
+// computerCols reads a computer; an agent that is on is busy while one of
+// its actions is sent (derived, so a result costs no write to the
+// computer's row).
+const computerCols = "name, lab, grp, mac, ip, identity, maintenance, " +
+	"CASE WHEN state <> 'off' AND EXISTS (SELECT 1 FROM lab_actions a WHERE a.computer = lab_computers.name AND a.state = 'sent') THEN 'busy' ELSE state END, " +
+	"seen_at, hello, added_at, enrol_hash <> ''"
 
 func scanComputer(row interface{ Scan(...any) error }) (Computer, error) {
 	var c Computer
@@ -210,24 +216,16 @@ func (t *tables) queuedComputers(ctx context.Context) ([]string, error) {
 }
 
 // claimNext marks the oldest deliverable queued action of a computer sent
-// and returns it (Action 0: none). Actions past their time are expired on
-// the way; a computer in maintenance gets nothing.
+// and returns it (Action 0: none), in one statement: it runs for every
+// result an agent reports. Actions past their time are left to the
+// expiry sweep; a computer in maintenance gets nothing.
 func (t *tables) claimNext(ctx context.Context, tx *sql.Tx, computer string, at time.Time) (labapi.Delivery, error) {
 	var d labapi.Delivery
-	var maint int
-	if err := tx.QueryRowContext(ctx, t.q("SELECT maintenance FROM lab_computers WHERE name = ?"), computer).Scan(&maint); err != nil {
-		return d, err
-	}
-	if maint != 0 {
-		return d, nil
-	}
-	if _, err := tx.ExecContext(ctx, t.q("UPDATE lab_actions SET state = ?, result = ?, output = 'not delivered in time (the agent was off or busy)', finished_at = ? WHERE computer = ? AND state = ? AND expires_at <= ?"),
-		stateExpired, resultFailed, fmtTime(at), computer, stateQueued, fmtTime(at)); err != nil {
-		return d, err
-	}
 	var params string
-	err := tx.QueryRowContext(ctx, t.q("SELECT id, code, command, params FROM lab_actions WHERE computer = ? AND state = ? ORDER BY id LIMIT 1"),
-		computer, stateQueued).Scan(&d.Action, &d.Code, &d.Name, &params)
+	err := tx.QueryRowContext(ctx, t.q("UPDATE lab_actions SET state = 'sent', sent_at = ? "+
+		"WHERE id = (SELECT id FROM lab_actions WHERE computer = ? AND state = 'queued' AND expires_at > ? ORDER BY id LIMIT 1) "+
+		"AND NOT EXISTS (SELECT 1 FROM lab_computers WHERE name = ? AND maintenance <> 0) "+
+		"RETURNING id, code, command, params"), fmtTime(at), computer, fmtTime(at), computer).Scan(&d.Action, &d.Code, &d.Name, &params)
 	if errors.Is(err, sql.ErrNoRows) {
 		return labapi.Delivery{}, nil
 	}
@@ -237,11 +235,7 @@ func (t *tables) claimNext(ctx context.Context, tx *sql.Tx, computer string, at 
 	if err := json.Unmarshal([]byte(params), &d.Params); err != nil {
 		return d, fmt.Errorf("action %d: stored params: %w", d.Action, err)
 	}
-	if _, err := tx.ExecContext(ctx, t.q("UPDATE lab_actions SET state = ?, sent_at = ? WHERE id = ?"), stateSent, fmtTime(at), d.Action); err != nil {
-		return d, err
-	}
-	_, err = tx.ExecContext(ctx, t.q("UPDATE lab_computers SET state = ? WHERE name = ?"), agentBusy, computer)
-	return d, err
+	return d, nil
 }
 
 // setState records what the server sees of a computer's agent.
