@@ -78,7 +78,7 @@ func (m *Module) agentEnrol(ctx context.Context, in AgentEnrolArgs) (labapi.Enro
 	err := m.t.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		out = labapi.Enrolled{}
 		var name, expires string
-		err := tx.QueryRowContext(ctx, m.t.q("SELECT name, enrol_expires FROM lab_computers WHERE enrol_hash = ?"), tokenHash(secret)).Scan(&name, &expires)
+		err := tx.QueryRowContext(ctx, m.t.q("SELECT name, enrol_expires FROM lab_computers WHERE enrol_hash = ? AND enrol_hash <> ''"), tokenHash(secret)).Scan(&name, &expires)
 		if errors.Is(err, sql.ErrNoRows) {
 			return core.Errorf(core.KindUnauthenticated, "unknown or already used enrolment token")
 		}

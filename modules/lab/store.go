@@ -136,7 +136,7 @@ func (t *tables) computer(ctx context.Context, q querier, name string) (Computer
 }
 
 func (t *tables) computerByIdentity(ctx context.Context, identity string) (Computer, error) {
-	return scanComputer(t.db.Reader().QueryRowContext(ctx, t.q("SELECT "+computerCols+" FROM lab_computers WHERE identity = ?"), identity))
+	return scanComputer(t.db.Reader().QueryRowContext(ctx, t.q("SELECT "+computerCols+" FROM lab_computers WHERE identity = ? AND identity <> ''"), identity))
 }
 
 func (t *tables) insertComputer(ctx context.Context, tx *sql.Tx, c Computer) error {

@@ -51,7 +51,7 @@ CREATE TABLE lab_actions (
 	expires_at TEXT NOT NULL
 );
 CREATE INDEX lab_actions_pending ON lab_actions (computer, state, id);
-CREATE INDEX lab_actions_state ON lab_actions (state, expires_at);
+CREATE INDEX lab_actions_state ON lab_actions (state, computer);
 CREATE INDEX lab_actions_launch ON lab_actions (launch);
 
 -- Inventories as the agent reported them, one row per computer, kind
