@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -76,6 +77,7 @@ func serveLab(dataDir, addr string) error {
 	for sc.Scan() {
 		switch sc.Text() {
 		case "run":
+			stopProfile := profile()
 			start := time.Now()
 			c := &core.Call{Method: "lab.run", Named: map[string]any{"command": "probe", "lab": "all"}, Transport: "cli",
 				Caller: core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}}
@@ -87,6 +89,7 @@ func serveLab(dataDir, addr string) error {
 			if err != nil {
 				return err
 			}
+			stopProfile()
 			fmt.Printf("recorded %d %f\n", n, time.Since(start).Seconds())
 		case "count":
 			var n int
@@ -96,6 +99,21 @@ func serveLab(dataDir, addr string) error {
 	}
 	os.Exit(0) // stdin closed: the driver is gone
 	return nil
+}
+
+// profile writes a CPU profile of a probe round to $LABBENCH_CPUPROFILE
+// (the last round's), to see where a round's time goes.
+func profile() func() {
+	path := os.Getenv("LABBENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return func() {}
+	}
+	pprof.StartCPUProfile(f)
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // waitRecorded polls until no action is open.

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"aula/internal/core"
 	"aula/modules/lab/labapi"
@@ -39,7 +41,11 @@ func fromAgentFrontEnd(ctx context.Context) error {
 	return nil
 }
 
-// agentComputer is the computer whose agent is calling.
+// agentComputer is the computer whose agent is calling. The name behind
+// an identity is remembered for identityTTL: every call of every agent
+// asks, and it changes only when a computer is enrolled again or removed
+// (done in this process, that forgets at once; in another, it is noticed
+// within identityTTL).
 func (m *Module) agentComputer(ctx context.Context) (Computer, error) {
 	if err := fromAgentFrontEnd(ctx); err != nil {
 		return Computer{}, err
@@ -48,6 +54,9 @@ func (m *Module) agentComputer(ctx context.Context) (Computer, error) {
 	if !strings.HasPrefix(id, labapi.IdentityPrefix) {
 		return Computer{}, core.Errorf(core.KindPermission, "identity %q is not a lab agent", id)
 	}
+	if name, ok := m.idents.get(id); ok {
+		return Computer{Name: name, Identity: id}, nil
+	}
 	c, err := m.t.computerByIdentity(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Computer{}, core.Errorf(core.KindPermission, "no enrolled computer has agent identity %q", id)
@@ -55,7 +64,48 @@ func (m *Module) agentComputer(ctx context.Context) (Computer, error) {
 	if err != nil {
 		return Computer{}, storeError(err, "reading the computer")
 	}
+	m.idents.put(id, c.Name)
 	return c, nil
+}
+
+// identityTTL bounds how long a remembered identity → computer holds.
+const identityTTL = 5 * time.Second
+
+// identCache remembers which computer an agent identity names.
+type identCache struct {
+	mu sync.Mutex
+	m  map[string]identEntry
+}
+
+type identEntry struct {
+	name    string
+	expires time.Time
+}
+
+func (c *identCache) get(id string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	if !ok || time.Now().After(e.expires) {
+		return "", false
+	}
+	return e.name, true
+}
+
+func (c *identCache) put(id, name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 100000 {
+		c.m = map[string]identEntry{}
+	}
+	c.m[id] = identEntry{name, time.Now().Add(identityTTL)}
+}
+
+// forget drops everything (a computer was enrolled, removed or moved).
+func (c *identCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
 }
 
 func (m *Module) agentHello(ctx context.Context, in labapi.Hello) (labapi.Next, error) {
@@ -67,7 +117,7 @@ func (m *Module) agentHello(ctx context.Context, in labapi.Hello) (labapi.Next, 
 	var out labapi.Next
 	err = m.t.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		at := now()
-		if _, err := tx.ExecContext(ctx, m.t.q("UPDATE lab_computers SET state = ?, seen_at = ?, hello = ? WHERE name = ?"), agentIdle, fmtTime(at), string(hello), c.Name); err != nil {
+		if err := m.t.hotExec(ctx, tx, "UPDATE lab_computers SET state = ?, seen_at = ?, hello = ? WHERE name = ?", agentIdle, fmtTime(at), string(hello), c.Name); err != nil {
 			return err
 		}
 		d, err := m.t.claimNext(ctx, tx, c.Name, at)
@@ -132,8 +182,8 @@ func (m *Module) agentResult(ctx context.Context, in AgentResultArgs) (labapi.Ne
 		// One statement checks that the action is this agent's and in
 		// flight, and records it (a result runs per agent per command).
 		var code int
-		err := tx.QueryRowContext(ctx, m.t.q("UPDATE lab_actions SET state = ?, result = ?, output = ?, finished_at = ? "+
-			"WHERE id = ? AND computer = ? AND state = 'sent' RETURNING code"),
+		err := m.t.hotRow(ctx, tx, "UPDATE lab_actions SET state = ?, result = ?, output = ?, finished_at = ? "+
+			"WHERE id = ? AND computer = ? AND state = 'sent' RETURNING code",
 			state, result, resultOutput(in, inventoryParam[in.Code].param), fmtTime(at), in.Action, c.Name).Scan(&code)
 		if errors.Is(err, sql.ErrNoRows) {
 			return core.Errorf(core.KindConflict, "action %d is not in flight on %s; result ignored", in.Action, c.Name)

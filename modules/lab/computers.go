@@ -113,6 +113,7 @@ func (m *Module) computerRemoveMethod() core.Method {
 				stateFailed, resultFailed, fmtTime(now()), in.Name, stateQueued)
 			return err
 		})
+		m.idents.forget()
 		if err != nil {
 			return false, storeError(err, "removing the computer")
 		}

@@ -95,6 +95,7 @@ func (m *Module) agentEnrol(ctx context.Context, in AgentEnrolArgs) (labapi.Enro
 	if err != nil {
 		return labapi.Enrolled{}, kindError(err, "enrolling")
 	}
+	m.idents.forget()
 	m.log.Info("lab: agent enrolled", "computer", out.Computer, "identity", out.Identity)
 	return out, nil
 }

@@ -46,6 +46,7 @@ type Module struct {
 	stop    chan struct{}
 	loops   sync.WaitGroup
 	lastGen int64
+	idents  identCache
 }
 
 // Configure declares [lab] action-ttl, poll-interval and enrol-ttl.

@@ -86,6 +86,26 @@ func (t *tables) write(ctx context.Context, fn func(context.Context, *sql.Tx) er
 
 var errNoRows = sql.ErrNoRows
 
+// hotRow runs a statement of the agents' hot path (claim, result, hello)
+// through the store's statement cache: parsing it again on every call was
+// the biggest cost of a probe round (bench/labbench profile).
+func (t *tables) hotRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	st, err := t.db.TxStmt(ctx, tx, t.q(query))
+	if err != nil {
+		return tx.QueryRowContext(ctx, t.q(query), args...) // reports the error through Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (t *tables) hotExec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	st, err := t.db.TxStmt(ctx, tx, t.q(query))
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
 // computerCols reads a computer; an agent that is on is busy while one of
 // its actions is sent (derived, so a result costs no write to the
 // computer's row).
@@ -222,7 +242,7 @@ func (t *tables) queuedComputers(ctx context.Context) ([]string, error) {
 func (t *tables) claimNext(ctx context.Context, tx *sql.Tx, computer string, at time.Time) (labapi.Delivery, error) {
 	var d labapi.Delivery
 	var params string
-	err := tx.QueryRowContext(ctx, t.q("UPDATE lab_actions SET state = 'sent', sent_at = ? "+
+	err := t.hotRow(ctx, tx, ("UPDATE lab_actions SET state = 'sent', sent_at = ? "+
 		"WHERE id = (SELECT id FROM lab_actions WHERE computer = ? AND state = 'queued' AND expires_at > ? ORDER BY id LIMIT 1) "+
 		"AND NOT EXISTS (SELECT 1 FROM lab_computers WHERE name = ? AND maintenance <> 0) "+
 		"RETURNING id, code, command, params"), fmtTime(at), computer, fmtTime(at), computer).Scan(&d.Action, &d.Code, &d.Name, &params)
