@@ -1,4 +1,4 @@
-// Command labbench measures the lab agents' listener (internal/wire/labagent
+// Command labbench measures the lab agents' listener (internal/frontend/labfront
 // with modules/lab, in a child process on 127.0.0.1) holding -agents
 // simulated agents over TLS 1.3 with client certificates: the time to
 // connect them all, the time from `run probe` on every lab to every result

@@ -19,9 +19,10 @@ import (
 	"aula/bench/loadgen"
 	"aula/internal/config"
 	"aula/internal/core"
+	"aula/internal/frontend/labfront"
 	"aula/internal/store"
-	"aula/internal/wire/labagent"
 	"aula/internal/wire/labxml"
+	_ "aula/modules/auth" // agents are known by their certificate
 	"aula/modules/lab"
 )
 
@@ -34,13 +35,13 @@ func serveLab(dataDir, addr string) error {
 	loadgen.RaiseFileLimit()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	app, err := core.NewApp(log, "lab")
+	app, err := core.NewApp(log, "lab", "auth")
 	if err != nil {
 		return err
 	}
 	set := config.NewSet()
 	app.Configure(set)
-	fe := &labagent.FrontEnd{}
+	fe := &labfront.FrontEnd{}
 	fe.Configure(set.Section("lab"))
 	if _, err := set.Load(config.Sources{Args: []string{"--lab-listen=" + addr, "--lab-max-conns=0", "--lab-max-conns-per-ip=0", "--lab-poll-interval=1h"}}); err != nil {
 		return err

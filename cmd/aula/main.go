@@ -11,6 +11,7 @@ import (
 	_ "aula/internal/frontend/activationfront"
 	_ "aula/internal/frontend/chatfront"
 	_ "aula/internal/frontend/httpfront"
+	_ "aula/internal/frontend/labfront"
 
 	// The module set: a module is in the binary when it is imported here.
 	_ "aula/modules/activation"
@@ -21,9 +22,6 @@ import (
 	_ "aula/modules/echo"
 	_ "aula/modules/id"
 	_ "aula/modules/lab"
-
-	// Front ends: the lab agents' listener.
-	_ "aula/internal/wire/labagent"
 )
 
 func main() { os.Exit(cli.Main(os.Args[1:])) }

@@ -180,7 +180,7 @@ func runComputerEnrol(ctx context.Context, cx *core.CmdContext, args []string) e
 }
 
 // localCAPin reads the pin of the CA the agent listener uses: --lab-ca-dir,
-// else DATA-DIR/ca (as internal/wire/labagent decides).
+// else DATA-DIR/ca (as internal/frontend/labfront decides).
 func localCAPin(cx *core.CmdContext) (string, string, error) {
 	dir := ""
 	if cx.Config != nil {

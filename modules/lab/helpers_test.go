@@ -2,6 +2,8 @@ package lab
 
 import (
 	"context"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"aula/internal/config"
 	"aula/internal/core"
 	"aula/internal/store"
+	_ "aula/modules/auth" // the chain's authenticator: agents are known by their certificate
 )
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -31,7 +34,7 @@ func newHarness(t testing.TB, dir string, args ...string) *harness {
 		dir = filepath.Join(t.TempDir(), "data")
 	}
 	ctx := context.Background()
-	app, err := core.NewApp(quietLog, "lab")
+	app, err := core.NewApp(quietLog, "lab", "auth")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +85,13 @@ func (h *harness) mustCall(method string, named map[string]any) any {
 
 // agentCall runs an agent method as the agent front end would.
 func (h *harness) agentCall(identity, method string, named map[string]any) (any, error) {
-	c := &core.Call{Method: method, Named: named, Transport: "lab", Caller: core.Caller{Identity: identity, Via: "cert"}}
+	// The front end passes the verified peer certificate; the auth module
+	// makes its CN the caller.
+	var creds core.Credentials
+	if identity != "" {
+		creds.PeerCerts = []*x509.Certificate{{Subject: pkix.Name{CommonName: identity}}}
+	}
+	c := &core.Call{Method: method, Named: named, Transport: "lab", Creds: creds}
 	if c.Named == nil {
 		c.Named = map[string]any{}
 	}

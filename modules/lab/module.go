@@ -4,7 +4,7 @@
 // computer; agents' results and inventories.
 //
 // The module never sees an agent's connection. The agent front end
-// (internal/wire/labagent) holds them and calls the lab.agent* methods
+// (internal/frontend/labfront) holds them and calls the lab.agent* methods
 // (Transport "lab") to announce an agent, claim its next action, report a
 // result or a disconnection; the module tells it about new actions through
 // the labapi.TopicQueued event. Actions queued by another process (`aula

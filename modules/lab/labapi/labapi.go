@@ -1,5 +1,5 @@
 // Package labapi is what the lab module, its agent front end
-// (internal/wire/labagent) and the agent (internal/agent) share: the
+// (internal/frontend/labfront) and the agent (internal/agent) share: the
 // command catalogue, the session message codes, the event the module
 // publishes when actions are queued, and the values the agent methods
 // (lab.agent*) take and return. None of them reaches into another's

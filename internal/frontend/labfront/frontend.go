@@ -1,4 +1,4 @@
-// Package labagent is the lab agents' listener (`--lab-listen`, default
+// Package labfront is the lab agents' listener (`--lab-listen`, default
 // :2009): TLS 1.3 with client certificates from aula's CA, the XML
 // messages of internal/wire/labxml, one long-lived connection per agent.
 //
@@ -8,7 +8,7 @@
 // module's labapi.TopicQueued event. It keeps no lab state of its own
 // beyond which connection belongs to which computer and which action each
 // has in flight.
-package labagent
+package labfront
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package labagent
+package labfront
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"aula/internal/config"
 	"aula/internal/core"
 	"aula/internal/store"
+	_ "aula/modules/auth"
 	"aula/modules/lab"
 )
 
@@ -30,7 +31,7 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
-	app, err := core.NewApp(quietLog, "lab")
+	app, err := core.NewApp(quietLog, "lab", "auth")
 	if err != nil {
 		t.Fatal(err)
 	}

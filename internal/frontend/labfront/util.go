@@ -1,4 +1,4 @@
-package labagent
+package labfront
 
 import "sort"
 
