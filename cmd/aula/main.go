@@ -9,6 +9,7 @@ import (
 
 	// The front-end set: a protocol is served when its package is imported.
 	_ "aula/internal/frontend/activationfront"
+	_ "aula/internal/frontend/backupssh"
 	_ "aula/internal/frontend/chatfront"
 	_ "aula/internal/frontend/httpfront"
 
