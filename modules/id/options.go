@@ -68,7 +68,7 @@ func (m *Module) Configure(sec *config.Section) {
 		serverName: sec.String("server-name", "",
 			"the school server's host name as clients reach it (empty: this host's fully qualified name, best effort)").Validate(checkHost),
 		jabberServer: sec.String("jabber-server", "",
-			"XMPP server clients are told to use, the register reply's jabberserver (empty: the server name)").Validate(checkHost),
+			"XMPP server clients are told to use, the register reply's jabberserver, a host name without a port (the Sugar shell re-registers at http://<it>:8080/; empty: the server name)").Validate(checkJabber),
 		backupUser: sec.String("backup-user", "",
 			"SSH account clients without a serial rsync their Journal backups to, the user part of their backupurl (empty: aulabackup, or aula-backup when only that system account exists, as on installs from before the rename)").Validate(checkUser),
 		backupHost: sec.String("backup-host", "",
@@ -86,6 +86,17 @@ func checkHost(s string) error {
 		return nil
 	}
 	return fmt.Errorf("want a host name such as xs.school.lan")
+}
+
+// checkJabber refuses a jabber server with a port (or a URL): the Sugar
+// shell stores jabberserver and re-registers at http://<jabberserver>:8080/,
+// and Sugar's XMPP client always uses port 5223, so a port there breaks
+// both for every laptop.
+func checkJabber(s string) error {
+	if strings.Contains(s, ":") || strings.Contains(s, "/") {
+		return fmt.Errorf("want a host name without a port or scheme: the Sugar shell re-registers at http://<jabber-server>:8080/ and its XMPP client always uses port 5223")
+	}
+	return checkHost(s)
 }
 
 func checkUser(s string) error {

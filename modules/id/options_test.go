@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +68,21 @@ func TestDefaultBackupUserMigration(t *testing.T) {
 	r := h.register(PlaceholderSerial, "n", machineUUID, newKey(t))
 	if url := str(r["backupurl"]); url != "aula-backup@xs.school.lan:"+str(r["backuppath"]) {
 		t.Errorf("configured old name: backupurl %q", url)
+	}
+}
+
+// A jabber server with a port would send every Sugar shell to
+// http://host:port:8080/ to re-register: refused with the reason.
+func TestJabberServerWithoutPort(t *testing.T) {
+	for _, bad := range []string{"xs.school.lan:5222", "http://xs.school.lan/", "xs:8080"} {
+		if err := checkJabber(bad); err == nil || !strings.Contains(err.Error(), "http://<jabber-server>:8080/") {
+			t.Errorf("checkJabber(%q) = %v", bad, err)
+		}
+	}
+	if err := checkJabber("jabber.school.lan"); err != nil {
+		t.Error(err)
+	}
+	if err := checkJabber(""); err != nil {
+		t.Error(err)
 	}
 }
