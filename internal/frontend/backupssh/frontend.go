@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -148,6 +149,11 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 		return nil
 	}
 	f.log.Info("listening", "listener", "backup-ssh", "addr", f.ln.Addr().String())
+	if os.Geteuid() == 0 {
+		// The gate refuses to run rsync as root (it would keep the
+		// clients' owners, modes and devices).
+		f.log.Warn("serving as root: the backup SSH endpoint refuses every transfer (unless --backup-allow-root, for tests); start with --user (the backup account)")
+	}
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
