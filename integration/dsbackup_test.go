@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // dsLaptop is one XO as OLPC's ds-backup sees it: its serial, its
@@ -80,7 +81,7 @@ func TestDsBackupOverAulaSSH(t *testing.T) {
 		"--id-server-name", "xs.test", "--id-backup-host", "127.0.0.1",
 		"--backup-max-load=0", "--backup-max-disk=0", "--backup-max-inodes=0", "--backup-snapshot=completion",
 		"--backup-control-listen", fmt.Sprintf("127.0.0.1:%d", ctlPort),
-		"--backup-ssh-listen", fmt.Sprintf("127.0.0.1:%d", sshPort))
+		"--backup-ssh-listen", fmt.Sprintf("127.0.0.1:%d", sshPort), "--backup-ssh-idle-timeout=5s")
 	ctl := fmt.Sprintf("http://127.0.0.1:%d/", ctlPort)
 	clients := filepath.Join(dataDir, "backup", "clients")
 
@@ -279,6 +280,21 @@ print(json.dumps(res))
 		if err == nil || !strings.Contains(out, x.why) || strings.Contains(out, "uid=") {
 			t.Errorf("%s: err %v, want a refusal mentioning %q:\n%s", x.name, err, x.why, out)
 		}
+	}
+
+	// A login that runs nothing (ssh -N) is closed by the server.
+	idle := exec.Command(sshArgs[0], append(sshArgs[1:], "-N", host)...)
+	if err := idle.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { idle.Wait(); close(exited) }()
+	select {
+	case <-exited:
+	case <-time.After(2 * time.Minute):
+		idle.Process.Kill()
+		<-exited
+		t.Error("an idle login (ssh -N) was never closed")
 	}
 
 	// `aula client rm` removes B's login at once (another process, on the

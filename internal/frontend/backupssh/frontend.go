@@ -42,6 +42,9 @@ const (
 	// New connections per source address: a burst, then one per interval.
 	DefaultConnBurst = 120
 	DefaultConnEvery = time.Second
+	// DefaultIdleTimeout closes a logged-in connection that runs no
+	// command (an `ssh -N`, or one left open after its rsync).
+	DefaultIdleTimeout = 30 * time.Second
 	// handshakeTimeout bounds key exchange and authentication.
 	handshakeTimeout = 30 * time.Second
 	// maxChannels bounds sessions open at once on one connection.
@@ -54,6 +57,7 @@ type FrontEnd struct {
 	maxConns, maxPerIP *config.Opt[int]
 	connBurst          *config.Opt[int]
 	connEvery          *config.Opt[time.Duration]
+	idleTimeout        *config.Opt[time.Duration]
 
 	log     *slog.Logger
 	backend Backend
@@ -80,12 +84,16 @@ func (f *FrontEnd) Configure(sec *config.Section) {
 	f.connBurst = sec.Int("ssh-conn-burst", DefaultConnBurst,
 		"new SSH backup connections per source address: this many at once, then one per --backup-ssh-conn-every").Validate(atLeast(1))
 	f.connEvery = sec.Duration("ssh-conn-every", DefaultConnEvery,
-		"see --backup-ssh-conn-burst").Validate(func(d time.Duration) error {
-		if d <= 0 {
-			return errors.New("want a positive duration")
-		}
-		return nil
-	})
+		"see --backup-ssh-conn-burst").Validate(positiveDuration)
+	f.idleTimeout = sec.Duration("ssh-idle-timeout", DefaultIdleTimeout,
+		"a logged-in SSH backup connection running no command is closed after this long").Validate(positiveDuration)
+}
+
+func positiveDuration(d time.Duration) error {
+	if d <= 0 {
+		return errors.New("want a positive duration")
+	}
+	return nil
 }
 
 func atLeast(n int) func(int) error {

@@ -35,6 +35,11 @@ func (f *FrontEnd) serveConn(ctx context.Context, c net.Conn) {
 	f.log.Info("backup SSH login", "login", sc.User(), "uid", uid, "addr", c.RemoteAddr().String(),
 		"client", string(sc.ClientVersion()))
 	go ssh.DiscardRequests(reqs)
+	idle := newIdleWatch(f.idleTimeout.Get(), func() {
+		f.log.Debug("backup SSH connection idle; closed", "addr", c.RemoteAddr().String())
+		sc.Close()
+	})
+	defer idle.stop()
 	var sessions sync.WaitGroup
 	defer sessions.Wait()
 	open := make(chan struct{}, maxChannels)
@@ -58,7 +63,7 @@ func (f *FrontEnd) serveConn(ctx context.Context, c net.Conn) {
 		go func() {
 			defer sessions.Done()
 			defer func() { <-open }()
-			f.session(ctx, uid, ch, chReqs)
+			f.session(ctx, uid, ch, chReqs, idle)
 		}()
 	}
 }
@@ -66,7 +71,7 @@ func (f *FrontEnd) serveConn(ctx context.Context, c net.Conn) {
 // session waits for the one exec (or shell) request of a session channel,
 // runs it through the backend and reports its exit status. pty, env, X11,
 // agent and subsystem requests are declined.
-func (f *FrontEnd) session(ctx context.Context, uid string, ch ssh.Channel, reqs <-chan *ssh.Request) {
+func (f *FrontEnd) session(ctx context.Context, uid string, ch ssh.Channel, reqs <-chan *ssh.Request, idle *idleWatch) {
 	defer ch.Close()
 	for req := range reqs {
 		var command string
@@ -86,7 +91,9 @@ func (f *FrontEnd) session(ctx context.Context, uid string, ch ssh.Channel, reqs
 		}
 		req.Reply(true, nil)
 		go ssh.DiscardRequests(reqs) // one command per session
+		idle.busy()
 		code := f.run(ctx, uid, command, ch)
+		idle.done()
 		ch.CloseWrite()
 		ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(code)}))
 		return
@@ -113,3 +120,36 @@ func (f *FrontEnd) run(ctx context.Context, uid, command string, ch ssh.Channel)
 	go func() { <-copied }()
 	return code
 }
+
+// idleWatch closes a connection once no command has run on it for the
+// timeout: a login that never runs one, or is kept open after it, would
+// otherwise hold one of the source's connections for good.
+type idleWatch struct {
+	mu      sync.Mutex
+	running int
+	timer   *time.Timer
+	timeout time.Duration
+}
+
+func newIdleWatch(timeout time.Duration, onIdle func()) *idleWatch {
+	return &idleWatch{timer: time.AfterFunc(timeout, onIdle), timeout: timeout}
+}
+
+// busy notes a command starting: the connection is not idle while it runs.
+func (w *idleWatch) busy() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.running++
+	w.timer.Stop()
+}
+
+// done notes a command ending; the last one restarts the clock.
+func (w *idleWatch) done() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.running--; w.running == 0 {
+		w.timer.Reset(w.timeout)
+	}
+}
+
+func (w *idleWatch) stop() { w.timer.Stop() }
