@@ -116,8 +116,9 @@ func (f *FrontEnd) run(ctx context.Context, uid, command string, ch ssh.Channel)
 		pw.Close()
 	}()
 	code := f.backend.RunBackupCommand(ctx, uid, command, pr, ch, ch.Stderr())
-	pr.Close() // a copy still blocked writing fails now; one blocked reading ends with the channel
-	go func() { <-copied }()
+	// A copy still blocked writing fails now; one blocked reading ends
+	// when the session closes the channel.
+	pr.Close()
 	return code
 }
 
