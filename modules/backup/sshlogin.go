@@ -2,8 +2,10 @@ package backup
 
 import (
 	"context"
+	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +26,21 @@ import (
 // authorized_keys.
 var accountLogin = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 
+// serialLogin is a laptop's serial as registration accepts it: upper-case
+// letters and digits (OLPC's SHF706002A7, Sugar's RCU95305614).
+var serialLogin = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
+
+// maxKeyBytes bounds the key blob a login may offer (registration takes
+// key text up to 8 KiB).
+const maxKeyBytes = 8 << 10
+
+// uidOfKey is the uid of the client registered with a key: the sha1 of
+// its base64 blob, Sugar's own Jabber account name for it.
+func uidOfKey(b64 string) string {
+	sum := sha1.Sum([]byte(b64))
+	return hex.EncodeToString(sum[:])
+}
+
 // BackupLogin identifies the registered laptop that logs in as login with
 // the public key blob key (SSH wire format). A laptop logs in as its serial
 // (OLPC ds-backup's -l SERIAL) and must offer the key it registered; any
@@ -36,17 +53,17 @@ func (m *Module) BackupLogin(ctx context.Context, login string, key []byte) (uid
 	if reg == nil {
 		return "", false, errors.New("backup: module used before it was provisioned")
 	}
-	if len(key) == 0 || len(key) > id.MaxPubKeyBytes {
+	if len(key) == 0 || len(key) > maxKeyBytes {
 		return "", false, nil
 	}
 	blob := base64.StdEncoding.EncodeToString(key)
 	var c id.Client
 	var found bool
 	switch {
-	case login != id.PlaceholderSerial && id.ValidateSerial(login) == nil:
+	case login != id.PlaceholderSerial && serialLogin.MatchString(login):
 		c, found, err = reg.ClientBySerial(ctx, login)
 	case accountLogin.MatchString(login):
-		c, found, err = reg.ClientByUID(ctx, id.UIDOf(blob))
+		c, found, err = reg.ClientByUID(ctx, uidOfKey(blob))
 	default:
 		return "", false, nil
 	}
