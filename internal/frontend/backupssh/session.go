@@ -32,7 +32,7 @@ func (f *FrontEnd) serveConn(ctx context.Context, c net.Conn) {
 	defer sc.Close()
 	c.SetDeadline(time.Time{})
 	uid := sc.Permissions.Extensions[permUID]
-	f.log.Info("backup SSH login", "login", sc.User(), "uid", uid, "addr", c.RemoteAddr().String(),
+	f.log.Debug("backup SSH login", "login", sc.User(), "uid", uid, "addr", c.RemoteAddr().String(),
 		"client", string(sc.ClientVersion()))
 	go ssh.DiscardRequests(reqs)
 	idle := newIdleWatch(f.idleTimeout.Get(), func() {
