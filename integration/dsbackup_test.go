@@ -81,7 +81,7 @@ func TestDsBackupOverAulaSSH(t *testing.T) {
 		"--id-server-name", "xs.test", "--id-backup-host", "127.0.0.1",
 		"--backup-max-load=0", "--backup-max-disk=0", "--backup-max-inodes=0", "--backup-snapshot=completion",
 		"--backup-control-listen", fmt.Sprintf("127.0.0.1:%d", ctlPort),
-		"--backup-ssh-listen", fmt.Sprintf("127.0.0.1:%d", sshPort), "--backup-ssh-idle-timeout=5s")
+		"--backup-ssh-listen", fmt.Sprintf("127.0.0.1:%d", sshPort), "--backup-ssh-idle-timeout=10s")
 	ctl := fmt.Sprintf("http://127.0.0.1:%d/", ctlPort)
 	clients := filepath.Join(dataDir, "backup", "clients")
 
