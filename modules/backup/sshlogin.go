@@ -12,7 +12,7 @@ import (
 	"regexp"
 
 	"aula/modules/backup/gate"
-	"aula/modules/id"
+	"aula/modules/id/idapi"
 )
 
 // What aula's own SSH endpoint for backups (package backupssh, a front
@@ -57,10 +57,10 @@ func (m *Module) BackupLogin(ctx context.Context, login string, key []byte) (uid
 		return "", false, nil
 	}
 	blob := base64.StdEncoding.EncodeToString(key)
-	var c id.Client
+	var c idapi.Client
 	var found bool
 	switch {
-	case login != id.PlaceholderSerial && serialLogin.MatchString(login):
+	case login != idapi.PlaceholderSerial && serialLogin.MatchString(login):
 		c, found, err = reg.ClientBySerial(ctx, login)
 	case accountLogin.MatchString(login):
 		c, found, err = reg.ClientByUID(ctx, uidOfKey(blob))
