@@ -9,9 +9,9 @@ import (
 
 	// The front-end set: a protocol is served when its package is imported.
 	_ "aula/internal/frontend/activationfront"
-	_ "aula/internal/frontend/backupssh"
 	_ "aula/internal/frontend/chatfront"
 	_ "aula/internal/frontend/httpfront"
+	_ "aula/internal/frontend/sshfront"
 
 	// The module set: a module is in the binary when it is imported here.
 	_ "aula/modules/activation"

@@ -15,7 +15,7 @@ import (
 	"aula/modules/id/idapi"
 )
 
-// What aula's own SSH endpoint for backups (package backupssh, a front
+// What aula's own SSH endpoint for backups (package sshfront, a front
 // end) asks of this module: who a login is, and to run its command as the
 // gate does. sshd's path (authorized_keys and `aula backup-gate`) and this
 // one end in the same runGate.

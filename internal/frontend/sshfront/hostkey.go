@@ -1,4 +1,4 @@
-package backupssh
+package sshfront
 
 import (
 	"crypto"

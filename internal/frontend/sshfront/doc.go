@@ -1,4 +1,4 @@
-// Package backupssh is aula's own SSH endpoint for Journal backups: a front
+// Package sshfront is aula's own SSH endpoint for Journal backups: a front
 // end (--backup-ssh-listen) that lets unmodified OLPC ds-backup clients in.
 //
 // ds-backup logs in as the laptop's serial (`ssh -l SERIAL -i owner.key`),
@@ -16,4 +16,4 @@
 // The front end knows nothing of modules: it finds a Backend (this
 // package's interface) among the loaded modules by type assertion; the
 // backup module implements it.
-package backupssh
+package sshfront
