@@ -200,6 +200,27 @@ openssl rsa -in master.pem -RSAPublicKey_out -outform DER -out master.public 2>/
 		t.Error("openssl verifies the lease for another UUID: the check is not real")
 	}
 
+	// rtcreset: the delegated laptop gets an rtc01 line openssl verifies;
+	// a stolen, an unknown and a lease-only laptop get zero bytes, never
+	// STOLEN or UNKNOWN (the boot script would write either over lease.sig).
+	rtc := actAsk(t, addr, "rtcreset "+actSN3+" 20110512T003512Z 135")
+	f = strings.Fields(rtc)
+	if len(f) != 14 || f[0] != "rtc01:" || f[1] != actSN3 || f[2] != "20110512T003512Z" || f[3] != "0000000135" ||
+		f[5] != "sig02:" || f[11] != hex.EncodeToString(serverDER) || f[12] != "00000000T000000Z" || !strings.HasSuffix(rtc, "\n") {
+		t.Fatalf("rtc01 for the delegated laptop: %q", rtc)
+	}
+	if !actVerify(t, work, "carried.public", f[13], "%s:00000000T000000Z:%s:%s:%s:%s:%s", actSN3, actSN3, actUUID3, f[2], f[3], f[4]) {
+		t.Error("openssl: the rtc01 link does not verify with the carried server key")
+	}
+	for _, sn := range []string{actStolen, actUnknown, actSN, actSN2} {
+		if got := actAsk(t, addr, "rtcreset "+sn+" 20110512T003512Z 135"); got != "" {
+			t.Errorf("rtcreset %s: got %q, want zero bytes", sn, got)
+		}
+	}
+	if got := actAsk(t, addr, "rtcreset "+actSN3+" 2011 135"); got != "" {
+		t.Errorf("malformed rtcreset: got %q, want zero bytes", got)
+	}
+
 	// Slow clients are cut off at the read deadline, answered and closed.
 	for _, send := range []string{"", actSN} {
 		c, err := net.Dial("tcp", addr)
@@ -268,7 +289,9 @@ openssl rsa -in master.pem -RSAPublicKey_out -outform DER -out master.public 2>/
 	for _, r := range rows {
 		given[r["serial"].(string)], _ = r["last_given"].(string)
 	}
-	want := map[string]string{actSN2: "lease", actSN3: "lease", actStolen: "stolen", actUnknown: "unknown"}
+	// The last requests of SN2 and SN3 were rtcreset: nothing to sign with
+	// for SN2's imported lease, an rtc01 line for SN3.
+	want := map[string]string{actSN2: "unknown", actSN3: "rtc", actStolen: "stolen", actUnknown: "unknown"}
 	for sn, g := range want {
 		if given[sn] != g {
 			t.Errorf("activation list: %s last given %q, want %q", sn, given[sn], g)

@@ -70,9 +70,13 @@ print(json.dumps([s.register(sn, "nena", u, k) for sn, u, k in json.loads(os.env
 	url := make([]string, 3)
 	uid := make([]string, 3)
 	for i, r := range regs {
-		url[i], _ = r["backupurl"].(string)
-		uid[i], _ = strings.CutPrefix(url[i], backupUser+"@127.0.0.1:")
-		if r["success"] != "OK" || len(uid[i]) != 40 {
+		// The Sugar shell is told SERIAL@HOST:backup (for ds-backup, which
+		// logs in as the serial at aula's own SSH endpoint); through the
+		// system sshd a client logs in as the backup account, the form
+		// sugar-client is told.
+		uid[i], _ = r["backuppath"].(string)
+		url[i] = backupUser + "@127.0.0.1:" + uid[i]
+		if r["success"] != "OK" || len(uid[i]) != 40 || r["backupurl"] != fmt.Sprintf("SHF0000000%d@127.0.0.1:backup", i+1) {
 			t.Fatalf("register %d: %v", i, r)
 		}
 	}

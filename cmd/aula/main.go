@@ -12,6 +12,7 @@ import (
 	_ "aula/internal/frontend/chatfront"
 	_ "aula/internal/frontend/httpfront"
 	_ "aula/internal/frontend/labfront"
+	_ "aula/internal/frontend/sshfront"
 
 	// The module set: a module is in the binary when it is imported here.
 	_ "aula/modules/activation"

@@ -131,6 +131,7 @@ func runServe(ctx context.Context, st *stdio, args []string) error {
 		rt.fronts.Shutdown(context.Background())
 		return err
 	}
+	warnSugarPorts(rt.log, rt.app, rt.fronts.Addrs()["http.xs"])
 	if err := rt.fronts.Start(ctx); err != nil {
 		rt.fronts.Shutdown(context.Background())
 		rt.app.Stop(context.Background())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"aula/internal/core"
 	"aula/internal/lease"
@@ -52,18 +53,21 @@ func (m *Module) answerMethod() core.Method {
 		if c := core.CallFrom(ctx); c != nil && c.Caller.Addr.IsValid() {
 			peer = c.Caller.Addr.Addr().String()
 		}
+		// A broken rtcreset request gets nothing, as any rtcreset we do
+		// not sign (answerRTC); the front end's reason names it.
+		rtc := in.RTCTimestamp != "" || in.RTCCount != "" || strings.Contains(in.Invalid, "rtcreset")
 		switch {
 		case in.Invalid != "":
-			return m.invalid(ctx, peer, in.Invalid), nil
+			return m.invalid(ctx, peer, in.Invalid, rtc), nil
 		case !lease.ValidSerial(in.Serial):
-			return m.invalid(ctx, peer, "serial: not 1-20 characters A-Z 0-9"), nil
-		case in.RTCTimestamp == "" && in.RTCCount == "":
+			return m.invalid(ctx, peer, "serial: not 1-20 characters A-Z 0-9", rtc), nil
+		case !rtc:
 			return m.Answer(ctx, in.Serial, nil, peer), nil
 		case !validCount(in.RTCCount):
-			return m.invalid(ctx, peer, "rtc_count: not 1-10 decimal digits"), nil
+			return m.invalid(ctx, peer, "rtc_count: not 1-10 decimal digits", rtc), nil
 		}
 		if _, err := lease.ParseStamp(in.RTCTimestamp); err != nil {
-			return m.invalid(ctx, peer, "rtc_timestamp: want YYYYMMDDTHHMMSSZ"), nil
+			return m.invalid(ctx, peer, "rtc_timestamp: want YYYYMMDDTHHMMSSZ", rtc), nil
 		}
 		return m.Answer(ctx, in.Serial, &RTCReset{Serial: in.Serial, Timestamp: in.RTCTimestamp, Count: in.RTCCount}, peer), nil
 	})
@@ -77,13 +81,15 @@ func (m *Module) answerMethod() core.Method {
 // that serial at the time. rtc is nil for a lease request; peer is the
 // asking address, for the request record.
 func (m *Module) Answer(ctx context.Context, serial string, rtc *RTCReset, peer string) []byte {
-	var reply []byte
-	var given string
 	if rtc != nil {
-		reply, given = m.answerRTC(ctx, rtc)
-	} else {
-		reply, given = m.answerSerial(ctx, serial)
+		reply, given := m.answerRTC(ctx, rtc)
+		m.reqs.record(serial, peer, given, now())
+		if given != givenRTC {
+			return nil // never STOLEN or --activation-unknown-reply: see answerRTC
+		}
+		return reply
 	}
+	reply, given := m.answerSerial(ctx, serial)
 	m.reqs.record(serial, peer, given, now())
 	if given == givenUnknown {
 		return m.set.unknownReply
@@ -111,23 +117,35 @@ func (m *Module) answerSerial(ctx context.Context, serial string) ([]byte, strin
 	return nil, givenUnknown
 }
 
-// invalid answers a request that was malformed, oversized or too slow.
-func (m *Module) invalid(ctx context.Context, peer, why string) []byte {
+// invalid answers a request that was malformed, oversized or too slow:
+// the unknown reply, or nothing to an rtcreset request.
+func (m *Module) invalid(ctx context.Context, peer, why string, rtc bool) []byte {
 	if m.log.Enabled(ctx, slog.LevelDebug) {
 		m.log.Debug("activation: bad request", "peer", peer, "err", why)
 	}
 	m.reqs.countInvalid()
+	if rtc {
+		return nil
+	}
 	return m.set.unknownReply
 }
 
 // answerRTC signs an rtc01 reply setting the laptop's clock to now. It is
 // signed per request (each carries its own RTC count), so it goes through a
 // one-at-a-time gate: a flood of rtcreset requests costs one core at most.
+//
+// Only a signed rtc01 line is ever sent back: OLPC's boot script treats any
+// non-empty reply to rtcreset as success and writes it over the laptop's
+// lease.sig, so STOLEN would let a stolen XO boot and UNKNOWN would replace
+// its lease. Every other outcome (stolen, unknown, a lease we cannot sign
+// for) is answered by closing with zero bytes; the XO then tries its next
+// network. The reply returned here is only used when the second value is
+// givenRTC.
 func (m *Module) answerRTC(ctx context.Context, r *RTCReset) ([]byte, string) {
 	t := now()
 	l := m.cache.get(r.Serial)
 	if l != nil && l.stolen {
-		return StolenReply, givenStolen
+		return nil, givenStolen
 	}
 	p, ok := m.plan(l, r.Serial, t)
 	if !ok {

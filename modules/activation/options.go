@@ -23,7 +23,7 @@ type options struct {
 func (m *Module) Configure(sec *config.Section) {
 	m.opts = &options{
 		unknownReply: sec.String("unknown-reply", "UNKNOWN",
-			`reply to a serial with no lease, and to any bad or slow request; "" closes with nothing, as the XS xs-activation does (either way the XO tries its next network)`).Validate(checkReply),
+			`reply to a serial with no lease, and to any bad or slow request (never to rtcreset, which gets an rtc01 line or nothing); "" closes with nothing, as the XS xs-activation does (either way the XO tries its next network)`).Validate(checkReply),
 		trustedKeys: sec.List("trusted-key", nil,
 			"OLPC public key(s) leases and delegations must be signed by: a DER .public file or a key01: line (repeatable)"),
 		leaseDays: sec.Int("lease-days", 7,

@@ -9,6 +9,19 @@ import (
 	"aula/internal/limit"
 )
 
+// The anonymous-call bucket per source address. A school is often one NAT
+// address: a morning boot storm of up to 4000 laptops each registering
+// (one call) or asking their status fits in the burst whatever the arrival
+// pattern, and the rate refills it in 10 s. One address flooding at that
+// rate costs a few per cent of what the server registers per second
+// (about 10,000/s on two cores, docs/BENCHMARKS.md), so it still cannot
+// starve anyone else. The old 200 then 50/s answered 429 to a 2000-laptop
+// school within its first second.
+const (
+	DefaultAnonBurst = 4000
+	DefaultAnonRate  = 400
+)
+
 // options are the [auth] options.
 type options struct {
 	acl                    *config.Opt[string]
@@ -39,9 +52,9 @@ func declare(sec *config.Section) *options {
 			}
 			return nil
 		}),
-		anonRate: sec.Int("anon-rate", 50,
+		anonRate: sec.Int("anon-rate", DefaultAnonRate,
 			"anonymous calls per second allowed per source address, after the burst (0: no limit)").Validate(positive),
-		anonBurst: sec.Int("anon-burst", 200,
+		anonBurst: sec.Int("anon-burst", DefaultAnonBurst,
 			"anonymous calls one source address may make at once before --auth-anon-rate applies").Validate(positive),
 		loginUser: sec.Int("login-failures", limit.DefaultLogin.PerSourceUser.Burst,
 			"failed logins allowed for one user name from one source address before that pair is throttled to one per 30s (429 with Retry-After); the user still logs in from other addresses").Validate(positive),

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/user"
 	"regexp"
 	"sort"
 	"strings"
@@ -19,8 +20,21 @@ import (
 )
 
 // backupURLForm names how backupurl is built. It is part of the stamp, so
-// changing the form makes every client register again.
-const backupURLForm = "user@host:uid/v1"
+// changing the form makes every client register again. v2: the Sugar
+// shell's registrations with a serial get SERIAL@HOST:backup.
+const backupURLForm = "serial@host:backup/v2"
+
+// SerialBackupPath is the path part of a SERIAL@HOST:backup backupurl
+// (what OLPC's idmgr gave); the backup gate takes it, like the uid, as the
+// client's own directory.
+const SerialBackupPath = "backup"
+
+// Backup account names: the default, and the one aula used before (a "-"
+// that OLPC ds-backup's host pattern (\w+@)? cannot skip).
+const (
+	DefaultBackupUser = "aulabackup"
+	OldBackupUser     = "aula-backup"
+)
 
 // Config keys aula itself puts in the `config` dict; [id-config] may not
 // set them (their options do).
@@ -54,9 +68,9 @@ func (m *Module) Configure(sec *config.Section) {
 		serverName: sec.String("server-name", "",
 			"the school server's host name as clients reach it (empty: this host's fully qualified name, best effort)").Validate(checkHost),
 		jabberServer: sec.String("jabber-server", "",
-			"XMPP server clients are told to use, the register reply's jabberserver (empty: the server name)").Validate(checkHost),
-		backupUser: sec.String("backup-user", "aula-backup",
-			"SSH account clients rsync their Journal backups to, the user part of backupurl").Validate(checkUser),
+			"XMPP server clients are told to use, the register reply's jabberserver, a host name without a port (the Sugar shell re-registers at http://<it>:8080/; empty: the server name)").Validate(checkJabber),
+		backupUser: sec.String("backup-user", "",
+			"SSH account clients without a serial rsync their Journal backups to, the user part of their backupurl (empty: aulabackup, or aula-backup when only that system account exists, as on installs from before the rename)").Validate(checkUser),
 		backupHost: sec.String("backup-host", "",
 			"host clients rsync their backups to, the host part of backupurl (empty: the server name)").Validate(checkHost),
 		apiURL: sec.String("api-url", "",
@@ -74,8 +88,19 @@ func checkHost(s string) error {
 	return fmt.Errorf("want a host name such as xs.school.lan")
 }
 
+// checkJabber refuses a jabber server with a port (or a URL): the Sugar
+// shell stores jabberserver and re-registers at http://<jabberserver>:8080/,
+// and Sugar's XMPP client always uses port 5223, so a port there breaks
+// both for every laptop.
+func checkJabber(s string) error {
+	if strings.Contains(s, ":") || strings.Contains(s, "/") {
+		return fmt.Errorf("want a host name without a port or scheme: the Sugar shell re-registers at http://<jabber-server>:8080/ and its XMPP client always uses port 5223")
+	}
+	return checkHost(s)
+}
+
 func checkUser(s string) error {
-	if userRE.MatchString(s) {
+	if s == "" || userRE.MatchString(s) {
 		return nil
 	}
 	return fmt.Errorf("want a user name (lowercase letters, digits, _ and -, at most 32)")
@@ -147,7 +172,7 @@ func (o *options) resolve(ctx context.Context) settings {
 		s.jabber = s.serverName
 	}
 	if s.backupUser == "" {
-		s.backupUser = "aula-backup"
+		s.backupUser = defaultBackupUser(user.Lookup)
 	}
 	if s.backupHost == "" {
 		s.backupHost = s.serverName
@@ -185,15 +210,38 @@ func (s *settings) digest() string {
 // backupPath is the client's directory under the backup root, relative.
 func backupPath(uid string) string { return uid }
 
-// backupURL is the rsync target a client is told: user@host:<uid>.
-func (s *settings) backupURL(uid string) string {
+// defaultBackupUser is aulabackup, unless that system account does not
+// exist and the old aula-backup does: an install from before the rename
+// keeps its account (and its sshd Match block) working.
+func defaultBackupUser(lookup func(string) (*user.User, error)) string {
+	if _, err := lookup(DefaultBackupUser); err != nil {
+		if _, err := lookup(OldBackupUser); err == nil {
+			return OldBackupUser
+		}
+	}
+	return DefaultBackupUser
+}
+
+// backupURL is the rsync target a client is told: SERIAL@HOST:backup for
+// a laptop with a serial (the serial is its SSH login at aula's backup
+// endpoint, and OLPC ds-backup's host pattern skips it), else
+// user@host:<uid> (the backup account; the key picks the client).
+func (s *settings) backupURL(uid, serial string) string {
+	if serialLogin(serial) {
+		return serial + "@" + s.backupHost + ":" + SerialBackupPath
+	}
 	return s.backupUser + "@" + s.backupHost + ":" + backupPath(uid)
 }
 
+// serialLogin reports whether a client's serial can be its backup login:
+// any registered serial but the Sugar shell's placeholder, which many
+// machines share.
+func serialLogin(serial string) bool { return serial != "" && serial != PlaceholderSerial }
+
 // successReply is the reply to a registration of uid with a key, under
-// stamp.
-func (s *settings) successReply(uid, stamp string) RegisterReply {
-	jabber, url, path := s.jabber, s.backupURL(uid), backupPath(uid)
+// stamp; serial is "" for the account form of backupurl.
+func (s *settings) successReply(uid, serial, stamp string) RegisterReply {
+	jabber, url, path := s.jabber, s.backupURL(uid, serial), backupPath(uid)
 	return RegisterReply{Success: "OK", JabberServer: &jabber, BackupURL: &url, BackupPath: &path,
 		Stamp: stamp, Config: s.configDict(uid, url)}
 }

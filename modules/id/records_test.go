@@ -1,6 +1,7 @@
 package id
 
 import (
+	"os/user"
 	"strings"
 	"sync"
 	"testing"
@@ -144,7 +145,7 @@ func TestPlaceholdersDoNotSupersede(t *testing.T) {
 	if len(cs) != 2 {
 		t.Fatalf("clients %+v", cs)
 	}
-	if _, s := h.get("/client/status?uuid=" + PlaceholderUUID); s["registered"] != true || s["backup-url"] != "aula-backup@xs.school.lan:"+UIDOf(k2) {
+	if _, s := h.get("/client/status?uuid=" + PlaceholderUUID); s["registered"] != true || s["backup-url"] != defaultBackupUser(user.Lookup)+"@xs.school.lan:"+UIDOf(k2) {
 		t.Errorf("status by the placeholder uuid: %v", s)
 	}
 	// Removing by the shared serial is ambiguous; by uid it is not.

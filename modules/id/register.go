@@ -146,8 +146,13 @@ func (m *Module) register(ctx context.Context, in ClientArgs, sugar bool) (Regis
 	}
 	st := stamp(epoch, set)
 	var reply RegisterReply
-	if c.PubKey != "" {
-		reply = set.successReply(c.UID, st)
+	if c.PubKey != "" && sugar {
+		// The Sugar shell stores backupurl for OLPC's ds-backup, which
+		// logs in as the laptop's serial.
+		reply = set.successReply(c.UID, c.Serial, st)
+	} else if c.PubKey != "" {
+		// sugar-client uses backupurl as-is, also with the system sshd.
+		reply = set.successReply(c.UID, "", st)
 	} else { // REST form without a key: no backup
 		jabber, url, path := set.jabber, "", ""
 		reply = RegisterReply{Success: "OK", JabberServer: &jabber, BackupURL: &url, BackupPath: &path,

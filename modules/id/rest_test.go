@@ -3,6 +3,7 @@ package id
 import (
 	"net/http"
 	"net/url"
+	"os/user"
 	"strings"
 	"testing"
 )
@@ -19,7 +20,7 @@ func TestRESTRegisterAndStatus(t *testing.T) {
 		t.Fatalf("register: HTTP %d %v", code, r)
 	}
 	want := map[string]string{"uuid": uid, "uid": uid, "jabberserver": "xs.school.lan",
-		"backupurl": "aula-backup@xs.school.lan:" + uid, "backuppath": uid}
+		"backupurl": defaultBackupUser(user.Lookup) + "@xs.school.lan:" + uid, "backuppath": uid}
 	for k, v := range want {
 		if r[k] != v {
 			t.Errorf("%s = %v, want %q", k, r[k], v)

@@ -79,7 +79,7 @@ func (m *Module) status(ctx context.Context, in StatusArgs) (StatusReply, error)
 	if found {
 		out.JabberURL = set.jabber
 		if hasKey {
-			out.BackupURL = set.backupURL(uid)
+			out.BackupURL = set.backupURL(uid, "") // the account form: sugar-client uses it as-is
 		}
 	}
 	return out, nil

@@ -44,6 +44,7 @@ else:
     else:
         out['jabberserver'] = data['jabberserver']
         out['backupurl'] = data['backupurl']
+        out['backuppath'] = data.get('backuppath')
         out['config'] = data.get('config')
         out['keys'] = sorted(data.keys())
 print(json.dumps(out))
@@ -57,6 +58,7 @@ type shellOutcome struct {
 	Error        string            `json:"error"`
 	JabberServer string            `json:"jabberserver"`
 	BackupURL    string            `json:"backupurl"`
+	BackupPath   string            `json:"backuppath"`
 	Config       map[string]string `json:"config"`
 	Keys         []string          `json:"keys"`
 }
@@ -105,9 +107,16 @@ func TestSugarShellRegisters(t *testing.T) {
 	if o.JabberServer != "jabber.school.lan" {
 		t.Errorf("jabberserver = %q", o.JabberServer)
 	}
-	// The uid is Sugar's own Jabber account name for the key.
-	if want := "backup@xs.school.lan:" + o.JIDUser; o.BackupURL != want {
-		t.Errorf("backupurl = %q, want %q", o.BackupURL, want)
+	// backupurl is what OLPC's idmgr gave: the serial is the login, and
+	// both of ds-backup's host extractions get a clean host.
+	if want := "SHF706002A7@xs.school.lan:backup"; o.BackupURL != want || o.Config["backup-url"] != want {
+		t.Errorf("backupurl = %q (config %q), want %q", o.BackupURL, o.Config["backup-url"], want)
+	}
+	if host := dsBackupHosts(t, o.BackupURL); host != "xs.school.lan xs.school.lan" {
+		t.Errorf("ds-backup reads host %q from %q", host, o.BackupURL)
+	}
+	if o.BackupPath != o.JIDUser { // the uid is Sugar's own Jabber account name for the key
+		t.Errorf("backuppath = %q, want the uid %q", o.BackupPath, o.JIDUser)
 	}
 	for _, k := range []string{"api-url", "jabber-url", "backup-url", "uid", "schoolserver"} {
 		if o.Config[k] == "" {
@@ -164,6 +173,42 @@ print(json.dumps(out))
 	for i, r := range replies {
 		if len(r) != 2 || r["success"] != "ERR" || !strings.Contains(str(r["error"]), wants[i]) {
 			t.Errorf("call %d: reply %v, want ERR with %q", i, r, wants[i])
+		}
+	}
+}
+
+// dsBackupHosts is the host OLPC's ds-backup takes from a backupurl, by
+// its two real extractions: client/ds-backup.py's Python regex (group 2)
+// and ds-backup.sh's sed, joined by a space.
+func dsBackupHosts(t *testing.T, backupURL string) string {
+	t.Helper()
+	py, err := exec.Command("python3", "-c", `import re, sys
+print(re.match(r'(\w+\@)?(\w|.+?):', sys.argv[1]).group(2))`, backupURL).Output()
+	if err != nil {
+		t.Fatalf("python3 regex: %v", err)
+	}
+	cmd := exec.Command("sed", "s/^.*@//;s/:.*//")
+	cmd.Stdin = strings.NewReader(backupURL + "\n")
+	sed, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sed: %v", err)
+	}
+	return strings.TrimSpace(string(py)) + " " + strings.TrimSpace(string(sed))
+}
+
+// TestDsBackupHostPattern: the old default account name broke ds-backup's
+// host pattern; the new forms do not.
+func TestDsBackupHostPattern(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed")
+	}
+	for url, want := range map[string]string{
+		"SHF706002A7@xs.school.lan:backup":                      "xs.school.lan xs.school.lan",
+		"aulabackup@xs.school.lan:" + strings.Repeat("ab", 20):  "xs.school.lan xs.school.lan",
+		"aula-backup@xs.school.lan:" + strings.Repeat("ab", 20): "aula-backup@xs.school.lan xs.school.lan",
+	} {
+		if got := dsBackupHosts(t, url); got != want {
+			t.Errorf("%s: hosts %q, want %q", url, got, want)
 		}
 	}
 }

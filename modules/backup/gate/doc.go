@@ -14,6 +14,7 @@
 //
 //	backup  (rsync src/ host:P)       P          -> <root>/<uid>/current/P
 //	                                  <uid>/P    -> <root>/<uid>/current/P (own uid: backupurl)
+//	                                  backup/P   -> <root>/<uid>/current/P (SERIAL@HOST:backup)
 //	restore (rsync host:P local/)     P          -> <root>/<uid>/current/P
 //	                                  @latest/P  -> <root>/<uid>/snapshots/<newest>/P
 //	                                  @<name>/P  -> <root>/<uid>/snapshots/<name>/P

@@ -36,6 +36,9 @@ const (
 	CompletionDir = "completion" // ds-backup completion markers
 	// CompletionPrefix is where ds-backup uploads its marker (spec §5).
 	CompletionPrefix = "/var/lib/ds-backup/completion/"
+	// RootAlias, as a first path component, names the client's own
+	// directory, as its uid does (the path of a SERIAL@HOST:backup url).
+	RootAlias = "backup"
 	// DefaultRsync is the rsync the gate runs unless Config.Rsync says.
 	DefaultRsync = "/usr/bin/rsync"
 )
@@ -189,10 +192,11 @@ func (c Config) mapPath(p *Plan, raw string) (string, error) {
 			parts = append(parts, part)
 		}
 	}
-	// The id module hands out backupurl = user@host:<uid>, and sugar-client
-	// uses it as-is: a first component equal to the client's own uid names
-	// the client's root, so "<uid>/x" is "x" and "<uid>/@latest" a snapshot.
-	if len(parts) > 0 && parts[0] == p.UID {
+	// The id module hands out backupurl = user@host:<uid> (or, to the
+	// Sugar shell, SERIAL@HOST:backup), and sugar-client uses it as-is: a
+	// first component equal to the client's own uid, or "backup", names the
+	// client's root, so "<uid>/x" is "x" and "<uid>/@latest" a snapshot.
+	if len(parts) > 0 && (parts[0] == p.UID || parts[0] == RootAlias) {
 		parts = parts[1:]
 	}
 	base := snapshot.CurrentDir

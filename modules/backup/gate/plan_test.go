@@ -98,6 +98,9 @@ func TestPlanPathMapping(t *testing.T) {
 		{"", "rsync --server -r . " + testUID, cur + "/"},
 		{"", "rsync --server -r . " + testUID + "/", cur + "/"},
 		{"", "rsync --server -r . " + testUID + "/docs", cur + "/docs"},
+		{"", "rsync --server -r . backup", cur + "/"}, // SERIAL@HOST:backup
+		{"", "rsync --server -r . backup/docs", cur + "/docs"},
+		{"", "rsync --server --sender -r . backup/@latest/", snaps + "/2026-11-22T0040Z/"},
 		{"", "rsync --server -r . /" + testUID + "/docs/", cur + "/docs/"},
 		{"", "rsync --server --sender -r . " + testUID + "/@latest/", snaps + "/2026-11-22T0040Z/"},
 		{"", "rsync --server -r . 0000000000000000000000000000000000000000/x", cur + "/0000000000000000000000000000000000000000/x"},

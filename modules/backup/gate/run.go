@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"aula/modules/backup/snapshot"
 )
@@ -21,6 +22,11 @@ type RunOptions struct {
 	// held (e.g. snapshot.Take after a ds-backup completion marker).
 	AfterSuccess func(*Plan) error
 }
+
+// outputDelay bounds how long Run waits, once rsync has exited, for its
+// output to reach streams that are not files (aula's own SSH endpoint):
+// a client that stops reading must not hold the lock and the slot.
+const outputDelay = 10 * time.Second
 
 // Run takes the client's lock, creates the directories the plan needs,
 // checks the paths again under the lock and runs rsync as a child (no
@@ -38,13 +44,19 @@ func Run(p *Plan, o RunOptions) (int, error) {
 		stderr = &relativeWriter{w: o.Stderr, p: p}
 	}
 	cmd := &exec.Cmd{Path: p.Argv[0], Args: p.Argv, Dir: p.Dir, Env: p.Env,
-		Stdin: o.Stdin, Stdout: o.Stdout}
+		Stdin: o.Stdin, Stdout: o.Stdout, WaitDelay: outputDelay}
 	if stderr != nil {
 		cmd.Stderr = stderr
 	}
 	err = cmd.Run()
-	if stderr != nil {
+	// ErrWaitDelay: rsync exited 0 but the client stopped reading what was
+	// left; a copy may still be blocked writing to stderr, so no flush.
+	stuck := errors.Is(err, exec.ErrWaitDelay)
+	if stderr != nil && !stuck {
 		stderr.Flush()
+	}
+	if stuck {
+		err = nil
 	}
 	var exit *exec.ExitError
 	switch {
