@@ -334,3 +334,53 @@ func TestCommitDelay(t *testing.T) {
 		}
 	})
 }
+
+// A long write function that asks WritesWaiting between its steps ends
+// early once another Write is queued, and that Write commits in the same
+// transaction instead of waiting for the whole bulk work.
+func TestWritesWaitingLetsBulkWorkYield(t *testing.T) {
+	db := openTest(t, Options{MaxBatchTime: time.Hour})
+	ctx := context.Background()
+	before := db.Stats()
+	out := make(chan result, 2)
+	step := make(chan int, 1)
+	steps := 0
+	goWrite(ctx, db, 0, func(tx *sql.Tx) error {
+		steps = 0
+		for i := range 1000 {
+			if i > 0 && db.WritesWaiting() {
+				break
+			}
+			if err := insert(10_000+i)(tx); err != nil {
+				return err
+			}
+			steps++
+			if i == 2 {
+				step <- i // the test queues a write now
+			}
+			if i >= 2 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		return nil
+	}, out)
+	<-step
+	goWrite(ctx, db, 1, insert(1), out)
+	for range 2 {
+		if r := <-out; r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	if steps >= 1000 {
+		t.Fatalf("the bulk write did all %d steps although a write was waiting", steps)
+	}
+	st := db.Stats()
+	if c, w := st.Commits-before.Commits, st.Writes-before.Writes; c != 1 || w != 2 {
+		t.Errorf("%d commits for %d writes; want the waiting write in the bulk write's transaction", c, w)
+	}
+	var n int
+	db.Reader().QueryRow("SELECT COUNT(*) FROM items").Scan(&n)
+	if n != steps+1 {
+		t.Errorf("%d rows, want %d steps + 1", n, steps)
+	}
+}
