@@ -351,7 +351,7 @@ func TestWritesWaitingLetsBulkWorkYield(t *testing.T) {
 			if i > 0 && db.WritesWaiting() {
 				break
 			}
-			if err := insert(10_000+i)(tx); err != nil {
+			if err := insert(10_000 + i)(tx); err != nil {
 				return err
 			}
 			steps++
