@@ -89,11 +89,3 @@ func (r *writeReq) claim() bool {
 func (db *DB) errClosed() error {
 	return &Error{Kind: KindClosed, Path: db.path, Msg: "write refused", Err: ErrClosed}
 }
-
-// WritesWaiting reports whether Writes are queued for the writer. A write
-// function doing bulk work that can be split (applying a journal, say)
-// asks it between steps and ends early when it is true: the waiting
-// Writes then join the same transaction instead of waiting for all of the
-// bulk work, and the rest of it goes in a later transaction. Only write
-// functions should ask; elsewhere the answer is stale at once.
-func (db *DB) WritesWaiting() bool { return len(db.queue) > 0 }
