@@ -9,7 +9,7 @@ import (
 
 	"aula/bench/aulaserver"
 	"aula/internal/core"
-	activationmod "aula/modules/activation"
+	_ "aula/modules/activation"
 	_ "aula/modules/auth"
 )
 
@@ -67,8 +67,7 @@ func startModule(n int) (*moduleServer, error) {
 			return nil, fmt.Errorf("importing bench leases: %w", err)
 		}
 	}
-	mod, _ := srv.App.Module("activation")
-	s.Addr = mod.(*activationmod.Module).Addr().String()
+	s.Addr = srv.Addrs["activation"]
 	s.Lease = func(sn string) []byte { return []byte(benchLease(sn)) }
 	return s, nil
 }

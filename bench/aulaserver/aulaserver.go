@@ -44,8 +44,9 @@ type Options struct {
 type Server struct {
 	App *core.App
 	DB  *store.DB
-	// Addrs are the HTTP listeners' addresses: "main" and "xs", as
-	// `aula serve` opens them (--listen, --xs-listen), on 127.0.0.1.
+	// Addrs are the listeners' addresses on 127.0.0.1: "main" and "xs",
+	// as `aula serve` opens them (--listen, --xs-listen), and "activation"
+	// (TCP 191's, --activation-listen) when that module is in.
 	Addrs map[string]string
 	stops []func(context.Context)
 }
@@ -66,6 +67,10 @@ func Start(ctx context.Context, o Options) (s *Server, err error) {
 	}
 	set := config.NewSet()
 	app.Configure(set)
+	fronts, err := newFrontEnds(set)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := set.Load(config.Sources{Args: append(append([]string{}, UnlimitedDriver...), o.Args...)}); err != nil {
 		return nil, err
 	}
@@ -84,24 +89,17 @@ func Start(ctx context.Context, o Options) (s *Server, err error) {
 	if err := app.Provision(ctx, env); err != nil {
 		return nil, err
 	}
-	if err := app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if b, ok := m.(core.Binder); ok {
-			return b.Bind(ctx)
-		}
-		return nil
-	}); err != nil {
+	if err := fronts.bind(ctx, app, log); err != nil {
 		return nil, err
 	}
 	if err := app.Start(ctx); err != nil {
 		return nil, err
 	}
 	s.stops = append(s.stops, func(ctx context.Context) { app.Stop(ctx) })
-	addrs, stop, err := startFrontEnds(ctx, app, log)
-	if err != nil {
+	s.stops = append(s.stops, fronts.stop)
+	if s.Addrs, err = fronts.start(ctx, app, log); err != nil {
 		return nil, err
 	}
-	s.stops = append(s.stops, stop)
-	s.Addrs = addrs
 	if s.Addrs["main"] == "" || s.Addrs["xs"] == "" {
 		return nil, fmt.Errorf("aulaserver: listeners bound at %v, want main and xs", s.Addrs)
 	}
