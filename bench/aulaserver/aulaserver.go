@@ -2,9 +2,10 @@
 // does (internal/cli/serve.go): the modules instantiated and configured
 // from options, the store opened in a data directory, every module
 // provisioned (so the auth module fills the chain's authenticate,
-// authorize, limit and audit links), module listeners bound, modules
-// started (the id module's background fold runs), then the HTTP front end
-// on 127.0.0.1. Benchmarks measure the chain a school's server runs.
+// authorize, limit and audit links), the front ends bound (HTTP, and TCP
+// 191 with the activation module) on 127.0.0.1, modules started (the id
+// module's background fold runs), then the front ends started. Benchmarks
+// measure the chain a school's server runs.
 package aulaserver
 
 import (
@@ -67,11 +68,12 @@ func Start(ctx context.Context, o Options) (s *Server, err error) {
 	}
 	set := config.NewSet()
 	app.Configure(set)
-	fronts, err := newFrontEnds(set)
+	fronts, listen, err := newFrontEnds(set, mods)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := set.Load(config.Sources{Args: append(append([]string{}, UnlimitedDriver...), o.Args...)}); err != nil {
+	args := append(append(append([]string{}, UnlimitedDriver...), listen...), o.Args...)
+	if _, err := set.Load(config.Sources{Args: args}); err != nil {
 		return nil, err
 	}
 	db, err := store.Open(ctx, store.Options{Dir: o.DataDir})
@@ -92,11 +94,11 @@ func Start(ctx context.Context, o Options) (s *Server, err error) {
 	if err := fronts.bind(ctx, app, log); err != nil {
 		return nil, err
 	}
+	s.stops = append(s.stops, fronts.stop) // also unbinds when Start fails
 	if err := app.Start(ctx); err != nil {
 		return nil, err
 	}
-	s.stops = append(s.stops, func(ctx context.Context) { app.Stop(ctx) })
-	s.stops = append(s.stops, fronts.stop)
+	s.stops = append(s.stops[:len(s.stops)-1], func(ctx context.Context) { app.Stop(ctx) }, fronts.stop)
 	if s.Addrs, err = fronts.start(ctx, app, log); err != nil {
 		return nil, err
 	}

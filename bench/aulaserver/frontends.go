@@ -2,71 +2,66 @@ package aulaserver
 
 import (
 	"context"
+	"errors"
 	"log/slog"
-	"net"
 
 	"aula/internal/config"
 	"aula/internal/core"
-	"aula/internal/limit"
-	"aula/internal/server"
+	_ "aula/internal/frontend/activationfront" // TCP 191, as cmd/aula imports it
+	_ "aula/internal/frontend/httpfront"       // HTTP: main and XS listeners
 )
 
-// frontEnds are the listeners `aula serve` opens. Everything that depends
-// on how serve starts its front ends is in this file: when serve starts
-// every registered core.FrontEnd, newFrontEnds becomes core.NewFrontEnds
-// plus Configure(set), start becomes Bind (with a core.FrontEnv), Start and
-// core.Addresser's Addrs, stop becomes Shutdown.
+// frontEnds are the front ends `aula serve` starts (core.FrontEnds), with
+// every listener on 127.0.0.1 and any port. Everything that depends on how
+// serve starts its listeners is in this file.
 type frontEnds struct {
-	http *server.HTTP
+	fs *core.FrontEnds
 }
 
-// newFrontEnds declares the front ends' options in set, before it loads.
-// The HTTP listeners' options are serve's own today (--listen, --max-conns,
-// ...), so there is nothing to declare yet.
-func newFrontEnds(set *config.Set) (*frontEnds, error) { return &frontEnds{}, nil }
-
-// bind opens the modules' own listeners (TCP 191), as serve does before it
-// starts the modules.
-func (f *frontEnds) bind(ctx context.Context, app *core.App, log *slog.Logger) error {
-	return app.Each(func(info core.ModuleInfo, m core.Module) error {
-		if b, ok := m.(core.Binder); ok {
-			return b.Bind(ctx)
-		}
-		return nil
-	})
-}
-
-// start serves the HTTP handler of internal/server on the main and XS
-// listeners (127.0.0.1, any port), each capped at --max-conns' default of
-// 1024 connections, and returns the listeners' addresses by name ("main",
-// "xs", and "activation" when the activation module is in).
-func (f *frontEnds) start(ctx context.Context, app *core.App, log *slog.Logger) (map[string]string, error) {
-	h, err := server.Handler(app, false)
+// newFrontEnds instantiates the front ends, declares their options in set
+// (before it loads) and returns the options that put their listeners on
+// 127.0.0.1: the HTTP front end, and TCP 191's when the activation module
+// (whose activation.answer it calls) is among modules.
+func newFrontEnds(set *config.Set, modules []string) (*frontEnds, []string, error) {
+	ids := []string{"http"}
+	args := []string{"--listen=127.0.0.1:0", "--xs-listen=127.0.0.1:0"}
+	if contains(modules, "activation") {
+		ids = append(ids, "activation")
+		args = append(args, "--activation-listen=127.0.0.1:0")
+	}
+	fs, err := core.NewFrontEnds(ids...)
 	if err != nil {
+		return nil, nil, err
+	}
+	fs.Configure(set)
+	return &frontEnds{fs: fs}, args, nil
+}
+
+// bind opens the listeners, as serve does before it starts the modules.
+func (f *frontEnds) bind(ctx context.Context, app *core.App, log *slog.Logger) error {
+	return f.fs.Bind(ctx, &core.FrontEnv{App: app, Log: log, Fail: func(err error) {
+		log.Error("listener failed", "err", err)
+	}})
+}
+
+// start serves the bound listeners (after the modules started) and returns
+// their addresses by name: "main", "xs", and "activation" when TCP 191 is
+// served.
+func (f *frontEnds) start(ctx context.Context, app *core.App, log *slog.Logger) (map[string]string, error) {
+	if err := f.fs.Start(ctx); err != nil {
 		return nil, err
 	}
-	f.http = &server.HTTP{Handler: h, Log: log, Listeners: []server.Listener{
-		{Name: "main", Addr: "127.0.0.1:0"},
-		{Name: "xs", Addr: "127.0.0.1:0"},
-	}, ConnLimit: func(ln net.Listener) net.Listener {
-		return limit.NewListener(ln, limit.ListenerConfig{MaxConns: 1024})
-	}}
-	if err := f.http.Bind(); err != nil {
-		return nil, err
+	all := f.fs.Addrs()
+	addrs := map[string]string{"main": all["http.main"], "xs": all["http.xs"]}
+	if a, ok := all["activation.tcp"]; ok {
+		addrs["activation"] = a
 	}
-	f.http.Start()
-	addrs := f.http.Addrs()
-	if m, ok := app.Module("activation"); ok {
-		if a, ok := m.(interface{ Addr() net.Addr }); ok && a.Addr() != nil {
-			addrs["activation"] = a.Addr().String()
-		}
+	if addrs["main"] == "" || addrs["xs"] == "" {
+		return nil, errors.New("aulaserver: the HTTP front end bound no main or XS listener")
 	}
 	return addrs, nil
 }
 
-// stop shuts the listeners, letting calls in progress finish until ctx ends.
-func (f *frontEnds) stop(ctx context.Context) {
-	if f.http != nil {
-		f.http.Shutdown(ctx)
-	}
-}
+// stop shuts the front ends, letting calls in progress finish until ctx
+// ends.
+func (f *frontEnds) stop(ctx context.Context) { f.fs.Shutdown(ctx) }

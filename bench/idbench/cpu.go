@@ -46,9 +46,9 @@ func processCPU() time.Duration {
 // withFold runs a register load with the id module's background fold
 // running as in production (modules/id/journal.go: it applies the journal
 // when registrations pause, or while they keep coming once the oldest is
-// 5 s old), then waits, without reading the records (a read would fold
-// in the foreground), until the background fold has applied everything
-// the load appended. Folding is work every registration costs, so the
+// 5 s old), then waits, counting the journal's rows rather than reading
+// the records through the module, until the background fold has applied
+// everything the load appended. Folding is work every registration costs, so the
 // CPU the process spent after the load until the journal was empty is
 // added to the load's measured time: the row's calls/s is what the server
 // sustains with the fold, and the next load does not pay for it.
