@@ -161,9 +161,11 @@ func post(url string, body []byte, want string) ([]byte, error) {
 	return b, nil
 }
 
-// settled has the server apply its registration journal after a register
-// round (a status read settles it), so that the next load does not pay
-// for it, on either binary alike.
+// settled lets the server apply its registration journal after a register
+// round, so that the next load does not pay for it, on either binary
+// alike: a status read (which folds in binaries before the journal
+// replay), then a pause well past the background fold's trigger (200 ms
+// without registrations) and its work (~30 µs a registration).
 type settled struct {
 	load loadgen.Runner
 	url  string
@@ -180,8 +182,12 @@ func (s settled) Run() (loadgen.Result, error) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	time.Sleep(settlePause + time.Duration(r.Calls)*30*time.Microsecond)
 	return r, nil
 }
+
+// settlePause is the pause after a register round beyond the fold's work.
+const settlePause = time.Second
 
 func run(oldBin, newBin string, duration time.Duration, rounds, conns int) error {
 	if !wrk.Available() {
