@@ -6,7 +6,7 @@ GO        ?= go
 FUZZTIME  ?= 8s
 BENCHTIME ?= 3s
 
-.PHONY: all build test deps vet unit fuzz bench clean
+.PHONY: all build test deps vet unit fuzz bench bench-deps clean
 
 all: build
 
@@ -30,7 +30,11 @@ unit:
 fuzz:
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
-bench:
+# wrk, the independent load driver beside the benchmarks' own.
+bench-deps:
+	@scripts/bench-deps.sh
+
+bench: bench-deps
 	@BENCHTIME=$(BENCHTIME) scripts/bench.sh
 
 clean:

@@ -1,27 +1,31 @@
 // Command idbench measures the id module served in-process on 127.0.0.1
-// with a temporary data directory: durable XML-RPC `register` calls/s
-// (every call a distinct laptop: new serial, uuid and key, acknowledged
-// only once committed) and GET /client/status calls/s, at 50 keep-alive
-// connections, beside a bare net/http server in the same run, interleaved,
-// with the ratios printed. Bounded; stops by itself.
+// as `aula serve` runs it (bench/aulaserver: the auth module's chain, the
+// background fold of the registration journal) with a temporary data
+// directory: durable XML-RPC `register` calls/s on the XS listener (every
+// call a distinct laptop: new serial, uuid and key, acknowledged only once
+// committed) and GET /client/status calls/s, at 50 keep-alive connections,
+// beside a bare net/http server and a durable reference (a bare handler
+// that appends each body to a file with one fdatasync per batch) in the
+// same run, interleaved, with the ratios printed; each load once with the
+// own driver and once with wrk. Bounded; stops by itself.
 package main
 
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"flag"
 	"fmt"
 	"os"
 	"runtime/pprof"
-	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"aula/bench/aulaserver"
+	"aula/bench/laptop"
 	"aula/bench/loadgen"
+	"aula/bench/wrk"
+	_ "aula/modules/auth"
 	"aula/modules/id"
 )
 
@@ -29,7 +33,8 @@ func main() {
 	duration := flag.Duration("duration", 3*time.Second, "measured time per load (split into interleaved rounds)")
 	conns := flag.Int("conns", 50, "concurrent keep-alive connections")
 	rounds := flag.Int("rounds", 3, "interleaved rounds")
-	only := flag.String("only", "", "run only the register or the status pair (for profiling)")
+	only := flag.String("only", "", "run only the register or the status loads (for profiling)")
+	useWrk := flag.Bool("wrk", true, "also drive every load with wrk (needs wrk on PATH: make bench-deps)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and driver) to this file")
 	flag.Parse()
 	if *only != "" && *only != "register" && *only != "status" {
@@ -47,42 +52,11 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*duration, *conns, *rounds, *only); err != nil {
+	if err := run(*duration, *conns, *rounds, *only, *useWrk); err != nil {
 		fmt.Fprintln(os.Stderr, "idbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
-}
-
-// laptop returns the Sugar shell's register call for laptop n and the
-// key it registers: a serial, a uuid and an ed25519 key blob of its own
-// (any 32 bytes make a valid ed25519 public key, so no key generation is
-// timed). It is built with appends because the driver makes one per call
-// in the same process as the server it measures.
-func laptop(n uint64) (body []byte, key string) {
-	var seed [8]byte
-	binary.BigEndian.PutUint64(seed[:], n)
-	pub := sha256.Sum256(seed[:])
-	var blob [51]byte
-	b := binary.BigEndian.AppendUint32(blob[:0], 11)
-	b = append(b, "ssh-ed25519"...)
-	b = binary.BigEndian.AppendUint32(b, 32)
-	b = append(b, pub[:]...)
-	body = make([]byte, 0, 640)
-	body = append(body, "<?xml version='1.0'?>\n<methodCall>\n<methodName>register</methodName>\n<params>\n<param>\n<value><string>BEN"...)
-	body = appendHex(body, n&0xffffffff, 8) // serial
-	body = append(body, "</string></value>\n</param>\n<param>\n<value><string>bench "...)
-	body = strconv.AppendUint(body, n, 10)
-	body = append(body, "</string></value>\n</param>\n<param>\n<value><string>"...)
-	body = appendHex(body, n>>32, 8) // uuid
-	body = append(body, "-0000-4000-8000-"...)
-	body = appendHex(body, n&0xffffffffffff, 12)
-	body = append(body, "</string></value>\n</param>\n<param>\n<value><string>"...)
-	keyAt := len(body)
-	body = base64.StdEncoding.AppendEncode(body, b)
-	key = string(body[keyAt:])
-	body = append(body, "</string></value>\n</param>\n</params>\n</methodCall>\n"...)
-	return body, key
 }
 
 // requestPool holds the register requests of laptops first, first+1, ...
@@ -102,7 +76,7 @@ func newRequestPool(first uint64, count int) (*requestPool, error) {
 	}
 	p := &requestPool{first: first, buf: mem[:0], ends: make([]int32, 0, count)}
 	for i := range count {
-		body, _ := laptop(first + uint64(i))
+		body, _ := laptop.Register(first + uint64(i))
 		req := loadgen.HTTPRequest("POST", "/RPC2", body, "Content-Type: text/xml")
 		if len(p.buf)+len(req) > cap(p.buf) {
 			break
@@ -126,15 +100,6 @@ func (p *requestPool) get(n uint64) []byte {
 	return p.buf[start:end:end]
 }
 
-// appendHex appends v as digits uppercase hex digits, zero-padded.
-func appendHex(b []byte, v uint64, digits int) []byte {
-	const hexDigits = "0123456789ABCDEF"
-	for i := digits - 1; i >= 0; i-- {
-		b = append(b, hexDigits[(v>>(4*uint(i)))&0xf])
-	}
-	return b
-}
-
 func contains(want string) func([]byte) error {
 	w := []byte(want)
 	return func(b []byte) error {
@@ -145,38 +110,50 @@ func contains(want string) func([]byte) error {
 	}
 }
 
-func run(duration time.Duration, conns, rounds int, only string) error {
+func run(duration time.Duration, conns, rounds int, only string, useWrk bool) error {
 	ctx := context.Background()
 	if _, err := loadgen.RaiseFileLimit(); err != nil {
 		return err
+	}
+	if useWrk && !wrk.Available() {
+		return fmt.Errorf("wrk is not on PATH: run make bench-deps, or pass -wrk=false")
 	}
 	dir, err := os.MkdirTemp("", "idbench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := startAula(ctx, dir+"/data")
+	srv, err := aulaserver.Start(ctx, aulaserver.Options{Modules: []string{"id"},
+		Args: []string{"--id-server-name=xs.bench.lan"}, DataDir: dir + "/data"})
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
+	xs, main := srv.Addrs["xs"], srv.Addrs["main"]
 	ref, err := loadgen.BareHTTP()
 	if err != nil {
 		return err
 	}
 	defer ref.Stop()
+	durable, err := loadgen.DurableHTTP(dir)
+	if err != nil {
+		return err
+	}
+	defer durable.Stop()
 
 	// Laptops the status load asks about, registered beforehand.
 	const known = 1000
 	statusReqs := make([][]byte, known)
+	statusPaths := make([]string, known)
 	for n := range known {
-		body, key := laptop(uint64(n))
+		body, key := laptop.Register(uint64(n))
 		uid := id.UIDOf(key)
-		if _, err := (loadgen.HTTPLoad{Addr: srv.addr, Conns: 1, Request: loadgen.HTTPRequest("POST", "/RPC2", body, "Content-Type: text/xml"),
+		if _, err := (loadgen.HTTPLoad{Addr: xs, Conns: 1, Request: loadgen.HTTPRequest("POST", "/RPC2", body, "Content-Type: text/xml"),
 			Requests: 1, Warmup: -1, CheckBody: contains("<string>OK</string>")}).Run(); err != nil {
 			return err
 		}
-		statusReqs[n] = loadgen.HTTPRequest("GET", "/client/status?uid="+uid, nil)
+		statusPaths[n] = "/client/status?uid=" + uid
+		statusReqs[n] = loadgen.HTTPRequest("GET", statusPaths[n], nil)
 	}
 	var next atomic.Uint64
 	next.Store(known)
@@ -192,70 +169,109 @@ func run(duration time.Duration, conns, rounds int, only string) error {
 		if req := pre.get(n); req != nil {
 			return req
 		}
-		body, _ := laptop(n)
+		body, _ := laptop.Register(n)
 		return loadgen.HTTPRequest("POST", "/RPC2", body, "Content-Type: text/xml")
 	}
-	sample, _ := laptop(0)
+	sample, _ := laptop.Register(0)
 	per := duration / time.Duration(max(rounds, 1))
-	loads := []*cpuMeter{
-		{load: loadgen.HTTPLoad{Addr: ref.Addr, Conns: conns, Duration: per,
-			Request: loadgen.HTTPRequest("POST", "/RPC2", sample, "Content-Type: text/xml")}},
-		{load: loadgen.HTTPLoad{Addr: srv.addr, Conns: conns, Duration: per, RequestFunc: registerReq,
-			CheckBody: contains("<string>OK</string>")}},
-		{load: loadgen.HTTPLoad{Addr: ref.Addr, Conns: conns, Duration: per,
-			Request: loadgen.HTTPRequest("GET", "/client/status?uid="+id.UIDOf("x"), nil)}},
-		{load: loadgen.HTTPLoad{Addr: srv.addr, Conns: conns, Duration: per,
-			RequestFunc: func(i int) []byte { return statusReqs[i%known] },
-			CheckBody:   contains(`"registered":true`)}},
+	bareGet := "/client/status?uid=" + id.UIDOf("x")
+
+	type load struct {
+		name, ref string
+		goal, p99 float64
+		status    bool // a status-side load (else register-side)
+		run       loadgen.Runner
 	}
-	// After each register round the server applies the journal that
-	// round filled, outside the timed loads and the round's CPU count.
-	fold := &foldAfter{srv: srv, load: loads[1]}
+	own := func(addr string, check func([]byte) error, req []byte, reqFn func(int) []byte) *cpuMeter {
+		return &cpuMeter{load: loadgen.HTTPLoad{Addr: addr, Conns: conns, Duration: per, Request: req, RequestFunc: reqFn, CheckBody: check}}
+	}
+	ownReg := own(xs, contains("<string>OK</string>"), nil, registerReq)
+	ownFold := &withFold{srv: srv, load: ownReg}
+	const (
+		bareP, durP, bareG       = "bare net/http POST (limit)", "durable ref: append + fdatasync (limit)", "bare net/http GET (limit)"
+		wBareP, wDurP, wBareG    = "wrk: bare net/http POST", "wrk: durable ref", "wrk: bare net/http GET"
+		regGoal, p99Goal, stGoal = 0.60, 2.0, 0.60
+	)
+	loads := []load{
+		{name: bareP, run: own(ref.Addr, nil, loadgen.HTTPRequest("POST", "/RPC2", sample, "Content-Type: text/xml"), nil)},
+		{name: durP, run: own(durable.Addr, nil, loadgen.HTTPRequest("POST", "/RPC2", sample, "Content-Type: text/xml"), nil)},
+		{name: "XML-RPC register, XS port (durable, new laptop each)", ref: durP, goal: regGoal, p99: p99Goal, run: ownFold},
+		{name: bareG, status: true, run: own(ref.Addr, nil, loadgen.HTTPRequest("GET", bareGet, nil), nil)},
+		{name: "GET /client/status", ref: bareG, goal: stGoal, status: true,
+			run: own(main, contains(`"registered":true`), nil, func(i int) []byte { return statusReqs[i%known] })},
+	}
+	var wrkFold *withFold
+	if useWrk {
+		postScript, err := wrk.StaticScript(dir, "post", "POST", sample, "Content-Type: text/xml")
+		if err != nil {
+			return err
+		}
+		statusScript, err := wrk.PathsScript(dir, "status", statusPaths)
+		if err != nil {
+			return err
+		}
+		// Laptops for wrk come after the own driver's (serials and uuids
+		// apart); each round writes
+		// more than wrk can register in it.
+		wrkReg := &wrk.RegisterLoad{Load: wrk.Load{URL: "http://" + xs + "/RPC2", Conns: conns, Duration: per},
+			Dir: dir, Next: 1 << 30, PerRound: int(per.Seconds()*40_000) + 10_000}
+		wrkFold = &withFold{srv: srv, load: wrkReg}
+		w := func(url, script string) wrk.Load {
+			return wrk.Load{URL: url, Conns: conns, Duration: per, Script: script}
+		}
+		loads = append(loads,
+			load{name: wBareP, run: w(ref.URL+"/RPC2", postScript)},
+			load{name: wDurP, run: w(durable.URL+"/RPC2", postScript)},
+			load{name: "wrk: XML-RPC register, XS port", ref: wDurP, goal: regGoal, p99: p99Goal, run: wrkFold},
+			load{name: wBareG, status: true, run: w(ref.URL+bareGet, "")},
+			load{name: "wrk: GET /client/status", ref: wBareG, goal: stGoal, status: true, run: w("http://"+main, statusScript)},
+		)
+	}
+	var picked []load
 	var runners []loadgen.Runner
-	for i, l := range loads {
-		if only == "" || only == "register" && i < 2 || only == "status" && i >= 2 {
-			if i == 1 {
-				runners = append(runners, fold)
-				continue
-			}
-			runners = append(runners, l)
+	for _, l := range loads {
+		if only == "" || only == "status" && l.status || only == "register" && !l.status {
+			picked = append(picked, l)
+			runners = append(runners, l.run)
 		}
 	}
 	res, err := loadgen.Interleave(rounds, runners...)
 	if err != nil {
 		return err
 	}
-	for len(res) < len(loads) {
-		if only == "status" {
-			res = append([]loadgen.Result{{}}, res...)
-		} else {
-			res = append(res, loadgen.Result{})
-		}
+	t := loadgen.Table{Title: fmt.Sprintf("id module as aula serve runs it (auth chain, background fold), %d keep-alive connections, SQLite store (synchronous=FULL, group commit)", conns)}
+	for i, l := range picked {
+		t.Add(loadgen.Row{Name: l.name, Result: res[i], Ref: l.ref, Goal: l.goal, P99Goal: l.p99})
 	}
-	const bareReg, bareStatus = "bare net/http POST (limit)", "bare net/http GET (limit)"
-	t := loadgen.Table{Title: fmt.Sprintf("id module, %d keep-alive connections, SQLite store (synchronous=FULL, group commit)", conns)}
-	t.Add(loadgen.Row{Name: bareReg, Result: res[0]})
-	t.Add(loadgen.Row{Name: "XML-RPC register (durable, new laptop each)", Result: res[1], Ref: bareReg, Goal: 0.40})
-	t.Add(loadgen.Row{Name: bareStatus, Result: res[2]})
-	t.Add(loadgen.Row{Name: "GET /client/status", Result: res[3], Ref: bareStatus, Goal: 0.60})
 	if err := t.Print(os.Stdout); err != nil {
 		return err
 	}
-	fmt.Printf("\nprocess CPU per call (server + driver): bare POST %s, register %s, bare GET %s, status %s\n",
-		loads[0].perCall(), loads[1].perCall(), loads[2].perCall(), loads[3].perCall())
-	if fold.commits > 0 {
-		fmt.Printf("store during the register loads: %d writes in %d commits (%.1f per commit and fsync)\n",
-			fold.writes, fold.commits, float64(fold.writes)/float64(fold.commits))
+	fmt.Printf("\nregister rows: calls/s counts the CPU the background fold then spent applying the round's registrations; p50/p99 are of the calls.\n")
+	fmt.Printf("process CPU per call (server + own driver):")
+	for _, l := range picked {
+		if m, ok := l.run.(*cpuMeter); ok {
+			fmt.Printf(" %s %s;", l.name, m.perCall())
+		}
 	}
-	if fold.rows > 0 {
-		fmt.Printf("journal fold (after each register round, outside the timed loads): %d registrations applied in %s, %s CPU each\n",
-			fold.rows, fold.wall.Round(time.Millisecond), fold.cpu/time.Duration(fold.rows))
+	fmt.Printf(" register %s (+ fold)\n", ownReg.perCall())
+	for _, f := range []struct {
+		name string
+		f    *withFold
+	}{{"own driver", ownFold}, {"wrk", wrkFold}} {
+		if f.f == nil || f.f.rows == 0 {
+			continue
+		}
+		fmt.Printf("%s register loads: %d store writes in %d commits (%.1f per commit and fsync, %.2f commit-delay waits per commit; "+
+			"a register call makes two: its journal row and the auth module's audit row); "+
+			"background fold after them: %d registrations, %s CPU each, journal empty %s after the loads ended\n",
+			f.name, f.f.writes, f.f.commits, float64(f.f.writes)/float64(max(f.f.commits, 1)), float64(f.f.waits)/float64(max(f.f.commits, 1)),
+			f.f.rows, f.f.fold/time.Duration(f.f.rows), f.f.drain.Round(time.Millisecond))
 	}
-	clients, err := srv.count(ctx, "id_clients")
+	clients, err := srv.Count(ctx, "id_clients")
 	if err != nil {
 		return err
 	}
-	fmt.Printf("store: %d clients registered (%d before the loads, %d register calls issued)\n",
+	fmt.Printf("store: %d clients registered (%d before the loads, %d register calls issued by the own driver)\n",
 		clients, known, next.Load()-known)
 	return nil
 }

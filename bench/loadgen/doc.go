@@ -4,7 +4,11 @@
 // Machines here are shared and noisy (2 cores), so an absolute calls/s means
 // little: every benchmark runs its reference (BareHTTP or BareTCP, a server
 // doing no work) in the same run, interleaved with the subject (Interleave),
-// and reports the ratio (Table).
+// and reports the ratio (Table). A durable write is also compared with
+// DurableHTTP, a handler that appends each body to a file with one
+// fdatasync per batch: the most a server that keeps what it acknowledges
+// can do here. Results of another driver (wrk, bench/wrk) enter tables
+// through Summary.
 //
 // The drivers are cheap on purpose so that they leave the CPU to the server
 // under test: raw TCP connections, prebuilt request bytes, a minimal

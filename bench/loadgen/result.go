@@ -21,6 +21,17 @@ type Result struct {
 	Max          time.Duration
 
 	hist *histogram // kept so that Interleave can merge rounds exactly
+	// summary: made by Summary from another driver's figures (wrk), with
+	// no histogram; rounds merge approximately (see add).
+	summary bool
+}
+
+// Summary is a Result from another driver's own figures (wrk prints
+// calls, errors and percentiles, not its histogram). Interleave merges such
+// rounds with each percentile the calls-weighted mean of the rounds' and
+// Max the largest.
+func Summary(calls, errors int64, elapsed, p50, p90, p99, max time.Duration) Result {
+	return Result{Calls: calls, Errors: errors, Elapsed: elapsed, P50: p50, P90: p90, P99: p99, Max: max, summary: true}
 }
 
 // PerSecond is successful calls per second of the measured window.
@@ -127,6 +138,10 @@ func (r *Result) setLatencies() {
 
 // add folds another run of the same load into r.
 func (r *Result) add(o Result) {
+	if o.summary {
+		r.addSummary(o)
+		return
+	}
 	if r.hist == nil {
 		r.hist = new(histogram)
 	}
@@ -142,4 +157,25 @@ func (r *Result) add(o Result) {
 		}
 	}
 	r.setLatencies()
+}
+
+// addSummary folds a Summary round into r: percentiles weighted by calls.
+func (r *Result) addSummary(o Result) {
+	mean := func(a, b time.Duration) time.Duration {
+		if r.Calls+o.Calls == 0 {
+			return max(a, b)
+		}
+		return time.Duration((float64(a)*float64(r.Calls) + float64(b)*float64(o.Calls)) / float64(r.Calls+o.Calls))
+	}
+	r.P50, r.P90, r.P99 = mean(r.P50, o.P50), mean(r.P90, o.P90), mean(r.P99, o.P99)
+	r.Max = max(r.Max, o.Max)
+	r.Calls += o.Calls
+	r.Errors += o.Errors
+	r.Elapsed += o.Elapsed
+	r.summary = true
+	for _, m := range o.ErrorSamples {
+		if len(r.ErrorSamples) < maxErrorSamples {
+			r.ErrorSamples = appendDistinct(r.ErrorSamples, m)
+		}
+	}
 }

@@ -15,6 +15,9 @@ type Row struct {
 	Result Result
 	Ref    string  // Name of the reference row this one is compared with; "" for none
 	Goal   float64 // if > 0, the wanted fraction of the reference's calls/s, e.g. 0.5
+	// P99Goal, if > 0, is also wanted: p99 at most this many times the
+	// reference's p99, e.g. 2.
+	P99Goal float64
 }
 
 // Table collects rows and prints them with each row's calls/s as a
@@ -31,15 +34,30 @@ func (t *Table) Add(r Row) { t.Rows = append(t.Rows, r) }
 // ratio returns the row's calls/s over its reference's, and whether there
 // is a reference to compare with.
 func (t *Table) ratio(r Row) (float64, bool) {
-	if r.Ref == "" {
-		return 0, false
-	}
-	for _, ref := range t.Rows {
-		if ref.Name == r.Ref && ref.Result.PerSecond() > 0 {
-			return r.Result.PerSecond() / ref.Result.PerSecond(), true
-		}
+	if ref, ok := t.ref(r); ok && ref.Result.PerSecond() > 0 {
+		return r.Result.PerSecond() / ref.Result.PerSecond(), true
 	}
 	return 0, false
+}
+
+// p99Ratio returns the row's p99 over its reference's.
+func (t *Table) p99Ratio(r Row) (float64, bool) {
+	if ref, ok := t.ref(r); ok && ref.Result.P99 > 0 {
+		return float64(r.Result.P99) / float64(ref.Result.P99), true
+	}
+	return 0, false
+}
+
+func (t *Table) ref(r Row) (Row, bool) {
+	if r.Ref == "" {
+		return Row{}, false
+	}
+	for _, ref := range t.Rows {
+		if ref.Name == r.Ref {
+			return ref, true
+		}
+	}
+	return Row{}, false
 }
 
 func (t *Table) hasGoals() bool {
@@ -67,11 +85,18 @@ func (t *Table) cells(r Row, goals bool) []string {
 	if goals {
 		g := ""
 		if r.Goal > 0 {
+			met := ok && ratio >= r.Goal && r.Result.Errors == 0
+			g = fmt.Sprintf(">= %.0f%%", 100*r.Goal)
+			if r.P99Goal > 0 {
+				p, pok := t.p99Ratio(r)
+				met = met && pok && p <= r.P99Goal
+				g += fmt.Sprintf(", p99 <= %gx (%.1fx)", r.P99Goal, p)
+			}
 			verdict := "missed"
-			if ok && ratio >= r.Goal && r.Result.Errors == 0 {
+			if met {
 				verdict = "met"
 			}
-			g = fmt.Sprintf(">= %.0f%%: %s", 100*r.Goal, verdict)
+			g += ": " + verdict
 		}
 		c = append(c, g)
 	}

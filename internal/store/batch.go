@@ -16,17 +16,20 @@ type Stats struct {
 	Writes  uint64 // write functions committed; Writes/Commits is the mean batch size
 	Aborts  uint64 // batches whose transaction a failing write aborted (others re-run)
 	Waits   uint64 // waits for more writes before a commit (Options.CommitDelay)
+	// Runouts counts waits that ran out with no write arriving: time the
+	// batch's writers spent waiting for nobody.
+	Runouts uint64
 	// FullDelays counts batches that waited out the whole CommitDelay,
 	// writes still arriving.
 	FullDelays uint64
 }
 
-type writerStats struct{ commits, writes, aborts, waits, fullDelays atomic.Uint64 }
+type writerStats struct{ commits, writes, aborts, waits, runouts, fullDelays atomic.Uint64 }
 
 // Stats returns the writer's counters.
 func (db *DB) Stats() Stats {
 	return Stats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load(), Aborts: db.stats.aborts.Load(),
-		Waits: db.stats.waits.Load(), FullDelays: db.stats.fullDelays.Load()}
+		Waits: db.stats.waits.Load(), Runouts: db.stats.runouts.Load(), FullDelays: db.stats.fullDelays.Load()}
 }
 
 // runWriter is the only user of the writer connection. It takes the first
@@ -71,6 +74,7 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 				r := carry[0]
 				carry = carry[1:]
 				taken++
+				db.noteWriters()
 				if r.claim() {
 					return r
 				}
@@ -82,6 +86,7 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 			select {
 			case r := <-db.queue:
 				taken++
+				db.noteWriters()
 				if r.claim() {
 					return r
 				}
@@ -99,6 +104,7 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 			}
 			gathered = true
 			taken++
+			db.noteWriters()
 			if r.claim() {
 				return r
 			}
@@ -107,6 +113,9 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 
 	if db.delayOff > 0 {
 		db.delayOff--
+	}
+	if db.windowLeft--; db.windowLeft <= 0 {
+		db.peakPrev, db.peakNow, db.windowLeft = db.peakNow, 0, writerWindow
 	}
 	first := next()
 	if first == nil {
@@ -176,20 +185,43 @@ const (
 	delayProbeEvery = 64
 )
 
+// writerWindow is how many batches the writer remembers the most Writes
+// it saw in progress at once (knownWriters): two windows of it.
+const writerWindow = 32
+
+// noteWriters records how many Writes are in progress now (admitted and
+// not yet returned to their callers), for knownWriters.
+func (db *DB) noteWriters() {
+	if n := int(db.active.Load()); n > db.peakNow {
+		db.peakNow = n
+	}
+}
+
+// knownWriters is the most Writes the writer saw in progress at once over
+// the last one to two windows of writerWindow batches: how many writers
+// there are lately, whether each is a long-lived goroutine in a closed
+// loop or a request being served.
+func (db *DB) knownWriters() int { return max(db.peakNow, db.peakPrev) }
+
 // commitDelay is how long the writer may wait now for one more write
 // before committing a batch that has taken so far, and whether that wait
 // reaches the end of the batch's CommitDelay. No wait unless the previous
-// batch showed concurrent writers, never past CommitDelay from the
-// batch's start, never longer than a quarter of it for one write, and not
-// again in this batch once a wait ran out.
+// batch showed concurrent writers and fewer writes are in this batch than
+// there have been writers in progress at once lately; never past
+// CommitDelay from the batch's start, never longer than a quarter of it
+// for one write, and not again in this batch once a wait ran out.
 //
 // Waiting pays when writers arrive one by one (requests being parsed on
 // other cores). When every writer is already in the batch waiting for its
-// commit (a closed loop), nobody comes: the quarter bounds what that
-// costs, and waits that bring nobody batch after batch switch waiting off
-// for a while.
+// commit (a closed loop: a handful of goroutines, each writing again once
+// its write returns), nobody can come, so the batch commits at once: as
+// many writes in the batch as there were writers lately is the sign.
+// When that sign misleads (a writer went away), the quarter bounds what a
+// wait costs, and waits that bring nobody batch after batch switch
+// waiting off for a while.
 func (db *DB) commitDelay(taken int, start time.Time, delayed bool) (wait time.Duration, full bool) {
-	if db.opts.CommitDelay <= 0 || db.lastBatch < 2 || delayed || db.delayOff > 0 || taken >= db.opts.MaxBatch {
+	if db.opts.CommitDelay <= 0 || db.lastBatch < 2 || delayed || db.delayOff > 0 || taken >= db.opts.MaxBatch ||
+		taken >= db.knownWriters() {
 		return 0, false
 	}
 	left, gap := db.opts.CommitDelay-time.Since(start), db.opts.CommitDelay/4
@@ -212,6 +244,7 @@ func (db *DB) awaitWrite(wait time.Duration, full, gathered bool) *writeReq {
 		return r
 	case <-db.delay.C:
 	}
+	db.stats.runouts.Add(1)
 	if full {
 		db.stats.fullDelays.Add(1)
 	}

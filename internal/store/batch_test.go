@@ -230,7 +230,9 @@ func TestCommitDelay(t *testing.T) {
 	ctx := context.Background()
 	t.Run("gathers", func(t *testing.T) {
 		db := openTest(t, Options{CommitDelay: 200 * time.Millisecond})
-		db.lastBatch = 2 // as if writers had been concurrent
+		// As if writers had been concurrent lately (the writer goroutine
+		// is idle here: it reads these only while running a batch).
+		db.lastBatch, db.peakNow, db.windowLeft = 2, 8, 1000
 		done := make(chan error, 5)
 		for i := range 5 {
 			go func() { done <- db.Write(ctx, insert(100+i)) }()
@@ -274,6 +276,50 @@ func TestCommitDelay(t *testing.T) {
 		var n int
 		if err := db.Reader().QueryRow("SELECT count(*) FROM items WHERE id >= 1000").Scan(&n); err != nil || n != 400 {
 			t.Fatalf("rows %d, %v; want 400", n, err)
+		}
+	})
+	t.Run("closed loop does not wait", func(t *testing.T) {
+		// Eight writers in a closed loop with a delay whose quarter (500
+		// ms) dwarfs a commit: once all eight are in the batch, nobody
+		// else can come, and the batch must commit at once rather than
+		// wait for a ninth. Before that rule every batch ran out one
+		// wait. Counted while all eight still write (their exits at the
+		// end may cost a wait each, which the rule cannot know about).
+		// The old rule ran out a wait in every batch until three in a row
+		// switched waiting off for a while.
+		db := openTest(t, Options{CommitDelay: 2 * time.Second})
+		const writers, batches = 8, 30
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		var id atomic.Int64
+		id.Store(1 << 20)
+		for range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for !stop.Load() {
+					if err := db.Write(ctx, insert(int(id.Add(1)))); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		before := db.Stats()
+		for db.Stats().Commits-before.Commits < batches && !t.Failed() {
+			time.Sleep(time.Millisecond)
+		}
+		st := db.Stats()
+		stop.Store(true)
+		wg.Wait()
+		commits, runouts := st.Commits-before.Commits, st.Runouts-before.Runouts
+		// One is allowed for a writer the scheduler held back for half a
+		// second.
+		if runouts > 1 {
+			t.Errorf("%d of %d batches of a closed loop of %d writers waited for a writer who never came", runouts, commits, writers)
+		}
+		if st.Writes-before.Writes < commits*2 {
+			t.Errorf("%d writes in %d commits: the writers were not batched", st.Writes-before.Writes, commits)
 		}
 	})
 	t.Run("lone writer", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -43,7 +44,9 @@ type Options struct {
 	// empty). Under load, writers arrive a few at a time as their
 	// requests are parsed; waiting a little gathers several times as many
 	// per commit and fsync, which costs less CPU per write. A lone writer
-	// never waits.
+	// never waits, nor does a batch that holds as many writes as there
+	// were Writes in progress at once lately (a closed loop of writers,
+	// all in the batch already).
 	CommitDelay time.Duration
 }
 
@@ -104,8 +107,14 @@ type DB struct {
 	delay     *time.Timer // reused for every wait
 	delayOff  int         // batches left to commit without waiting
 	fruitless int         // waits in a row that brought no write
-	stats     writerStats
-	stmts     stmtCache
+	// Writes in progress (admitted, not yet returned), and the most the
+	// writer saw at once in this window of batches and the previous one
+	// (knownWriters).
+	active            atomic.Int32
+	peakNow, peakPrev int
+	windowLeft        int // batches left in this window
+	stats             writerStats
+	stmts             stmtCache
 
 	onceMu    sync.Mutex // serialises Once within the process; flock does it across processes
 	closeOnce sync.Once

@@ -51,6 +51,8 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	db.inflight.Add(1)
 	db.mu.RUnlock()
 	defer db.inflight.Done()
+	db.active.Add(1)
+	defer db.active.Add(-1)
 
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
