@@ -31,13 +31,13 @@ func (m *Module) Configure(sec *config.Section) {
 		signPlain: sec.Bool("sign-plain", false,
 			"also sign plain sig01 leases with the server key for laptops that have no delegation but a known UUID (for laptops that trust the school key directly)"),
 		reloadEvery: sec.Duration("reload-interval", time.Second,
-			"how often the server checks the store for changes made by another process (stolen marks, imports) and reloads its answers").Validate(checkPositive),
+			"how often the server checks the store for changes made by another process (stolen marks, imports) and reloads its answers").Validate(config.PositiveDuration),
 		flushEvery: sec.Duration("log-flush-interval", time.Second,
-			"how often the record of who asked for what is written to the store, in one batch").Validate(checkPositive),
+			"how often the record of who asked for what is written to the store, in one batch").Validate(config.PositiveDuration),
 		renewEvery: sec.Duration("renew-interval", 10*time.Minute,
-			"how often leases this server signs are checked and signed again ahead of expiry").Validate(checkPositive),
+			"how often leases this server signs are checked and signed again ahead of expiry").Validate(config.PositiveDuration),
 		maxLogPending: sec.Int("log-max-pending", 100000,
-			"serials whose request record may wait for the next flush; past it new serials are counted but not recorded").Validate(checkCount),
+			"serials whose request record may wait for the next flush; past it new serials are counted but not recorded").Validate(config.PositiveInt),
 	}
 }
 
@@ -54,20 +54,6 @@ func checkReply(s string) error {
 func checkDays(n int) error {
 	if n < 1 || n > 3660 {
 		return fmt.Errorf("want 1 to 3660 days")
-	}
-	return nil
-}
-
-func checkPositive(d time.Duration) error {
-	if d <= 0 {
-		return fmt.Errorf("want a positive duration")
-	}
-	return nil
-}
-
-func checkCount(n int) error {
-	if n < 1 {
-		return fmt.Errorf("want a positive number")
 	}
 	return nil
 }

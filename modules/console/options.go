@@ -40,21 +40,21 @@ func declare(sec *config.Section) *options {
 		max: sec.Int("max", 0,
 			"consoles running at once (0: two per CPU core)").Validate(nonNegative),
 		maxPerUser: sec.Int("max-per-user", 2,
-			"consoles one user may run at once").Validate(positive),
+			"consoles one user may run at once").Validate(config.PositiveInt),
 		idle: sec.Duration("idle-timeout", 15*time.Minute,
 			"a console nobody talked to for this long is ended"),
 		replyWait: sec.Duration("reply-timeout", 60*time.Second,
 			"time a console has to answer one request (user code running longer is ended)"),
 		cpuSeconds: sec.Int("cpu-seconds", 25,
-			"CPU seconds a console may use (soft limit; the hard limit is 5 s more): then it is ended and reported").Validate(positive),
+			"CPU seconds a console may use (soft limit; the hard limit is 5 s more): then it is ended and reported").Validate(config.PositiveInt),
 		memoryMB: sec.Int("memory-mb", 448,
-			"address space of a console in MiB (soft; hard is 64 MiB more)").Validate(positive),
+			"address space of a console in MiB (soft; hard is 64 MiB more)").Validate(config.PositiveInt),
 		fileSizeMB: sec.Int("file-size-mb", 64,
-			"largest file a console may write, MiB (soft; hard is 8 MiB more)").Validate(positive),
+			"largest file a console may write, MiB (soft; hard is 8 MiB more)").Validate(config.PositiveInt),
 		processes: sec.Int("processes", 50,
-			"processes (and threads) a console's uid may run; applied only with a per-user uid (aula running as root)").Validate(positive),
+			"processes (and threads) a console's uid may run; applied only with a per-user uid (aula running as root)").Validate(config.PositiveInt),
 		baseUID: sec.Int("base-uid", 200000,
-			"first uid given to console users when aula runs as root (each user gets its own, from here up)").Validate(positive),
+			"first uid given to console users when aula runs as root (each user gets its own, from here up)").Validate(config.PositiveInt),
 		startWait: sec.Duration("start-timeout", 10*time.Second,
 			"time a new console has to come up"),
 		spares: sec.Int("spares", 1,
@@ -69,13 +69,6 @@ func (o *options) maxConsoles() int {
 		return n
 	}
 	return 2 * runtime.NumCPU()
-}
-
-func positive(n int) error {
-	if n <= 0 {
-		return fmt.Errorf("want a positive number")
-	}
-	return nil
 }
 
 func nonNegative(n int) error {

@@ -56,13 +56,13 @@ type options struct {
 func (f *FrontEnd) Configure(sec *config.Section) {
 	f.opts = &options{
 		listen: sec.String("listen", DefaultListen,
-			"TCP address XO laptops ask for their activation lease at boot (empty turns it off; left at the default, a port that cannot be bound is logged and skipped)").Validate(checkAddr),
+			"TCP address XO laptops ask for their activation lease at boot (empty turns it off; left at the default, a port that cannot be bound is logged and skipped)").Validate(config.ListenAddr),
 		readDeadline: sec.Duration("read-deadline", activation.DefaultReadDeadline,
-			"time a laptop has to send its whole request (up to its FIN) before it is answered as unknown and cut off").Validate(checkPositive),
+			"time a laptop has to send its whole request (up to its FIN) before it is answered as unknown and cut off").Validate(config.PositiveDuration),
 		maxConns: sec.Int("max-conns", activation.DefaultMaxConns,
-			"activation connections handled at once; more are closed at once (the XO tries again), and past 7/8 of it each new connection first closes the one that has waited longest for its request").Validate(checkCount),
+			"activation connections handled at once; more are closed at once (the XO tries again), and past 7/8 of it each new connection first closes the one that has waited longest for its request").Validate(config.PositiveInt),
 		maxPerIP: sec.Int("max-conns-per-ip", activation.DefaultMaxConnsPerIP,
-			"activation connections from one source address at once (a school NAT is one address: keep it above the laptops that boot together)").Validate(checkCount),
+			"activation connections from one source address at once (a school NAT is one address: keep it above the laptops that boot together)").Validate(config.PositiveInt),
 	}
 }
 
@@ -189,28 +189,4 @@ func addrOf(a net.Addr) netip.AddrPort {
 		}
 	}
 	return netip.AddrPort{}
-}
-
-func checkAddr(s string) error {
-	if s == "" {
-		return nil
-	}
-	if _, _, err := net.SplitHostPort(s); err != nil {
-		return fmt.Errorf("want host:port or :port (%v)", err)
-	}
-	return nil
-}
-
-func checkPositive(d time.Duration) error {
-	if d <= 0 {
-		return fmt.Errorf("want a positive duration")
-	}
-	return nil
-}
-
-func checkCount(n int) error {
-	if n < 1 {
-		return fmt.Errorf("want a positive number")
-	}
-	return nil
 }

@@ -1,8 +1,6 @@
 package chatfront
 
 import (
-	"fmt"
-	"net"
 	"time"
 
 	"aula/internal/config"
@@ -30,7 +28,7 @@ type options struct {
 func (f *FrontEnd) Configure(sec *config.Section) {
 	f.opts = &options{
 		listen: sec.String("listen", DefaultListen,
-			"TCP address of the chat listener (IVLE's netstring JSON protocol); it stays off until a magic is configured; empty turns it off").Validate(checkAddr),
+			"TCP address of the chat listener (IVLE's netstring JSON protocol); it stays off until a magic is configured; empty turns it off").Validate(config.ListenAddr),
 		magic: sec.Map("magic",
 			"client name = magic: the shared secret each chat client signs its requests with; the name is the caller's identity for ACLs ([chat-magic] section, or --chat-magic name=secret)").Secret(),
 		magicFile: sec.String("magic-file", "",
@@ -40,17 +38,17 @@ func (f *FrontEnd) Configure(sec *config.Section) {
 		tls: sec.Bool("tls", false,
 			"serve the chat listener over TLS with the server's certificate (--tls-cert/--tls-key)"),
 		maxLen: sec.Int("max-length", chat.DefaultMaxLen,
-			"largest request netstring in bytes").Validate(checkPositiveInt),
+			"largest request netstring in bytes").Validate(config.PositiveInt),
 		readTimeout: sec.Duration("read-timeout", 60*time.Second,
-			"time a client has to send its whole request (IVLE's socket timeout)").Validate(checkPositive),
+			"time a client has to send its whole request (IVLE's socket timeout)").Validate(config.PositiveDuration),
 		idleTimeout: sec.Duration("idle-timeout", 15*time.Second,
-			"longest silence allowed while a request is being read").Validate(checkPositive),
+			"longest silence allowed while a request is being read").Validate(config.PositiveDuration),
 		callTimeout: sec.Duration("call-timeout", 60*time.Second,
-			"time a call may take before the client gets a timeout error object").Validate(checkPositive),
+			"time a call may take before the client gets a timeout error object").Validate(config.PositiveDuration),
 		maxConns: sec.Int("max-conns", 1024,
-			"chat connections open at once; more are closed at once").Validate(checkPositiveInt),
+			"chat connections open at once; more are closed at once").Validate(config.PositiveInt),
 		maxPerIP: sec.Int("max-conns-per-ip", 128,
-			"chat connections open at once from one source address").Validate(checkPositiveInt),
+			"chat connections open at once from one source address").Validate(config.PositiveInt),
 	}
 }
 
@@ -59,28 +57,4 @@ func defaultOptions() *options {
 	set := config.NewSet()
 	f.Configure(set.Section("chat"))
 	return f.opts
-}
-
-func checkAddr(s string) error {
-	if s == "" {
-		return nil
-	}
-	if _, _, err := net.SplitHostPort(s); err != nil {
-		return fmt.Errorf("want host:port or :port (%v)", err)
-	}
-	return nil
-}
-
-func checkPositive(d time.Duration) error {
-	if d <= 0 {
-		return fmt.Errorf("want a positive duration")
-	}
-	return nil
-}
-
-func checkPositiveInt(n int) error {
-	if n <= 0 {
-		return fmt.Errorf("want a positive number")
-	}
-	return nil
 }

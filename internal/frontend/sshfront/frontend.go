@@ -84,16 +84,9 @@ func (f *FrontEnd) Configure(sec *config.Section) {
 	f.connBurst = sec.Int("ssh-conn-burst", DefaultConnBurst,
 		"new SSH backup connections per source address: this many at once, then one per --backup-ssh-conn-every").Validate(atLeast(1))
 	f.connEvery = sec.Duration("ssh-conn-every", DefaultConnEvery,
-		"see --backup-ssh-conn-burst").Validate(positiveDuration)
+		"see --backup-ssh-conn-burst").Validate(config.PositiveDuration)
 	f.idleTimeout = sec.Duration("ssh-idle-timeout", DefaultIdleTimeout,
-		"a logged-in SSH backup connection running no command is closed after this long").Validate(positiveDuration)
-}
-
-func positiveDuration(d time.Duration) error {
-	if d <= 0 {
-		return errors.New("want a positive duration")
-	}
-	return nil
+		"a logged-in SSH backup connection running no command is closed after this long").Validate(config.PositiveDuration)
 }
 
 func atLeast(n int) func(int) error {
