@@ -88,9 +88,12 @@ func TestConnectionCap(t *testing.T) {
 	}
 	// A closed connection reads EOF at once; a kept one waits for its
 	// request until the client's read deadline. Past 7/8 of the cap (18)
-	// each newcomer sheds the connection idle longest: the first 12 go
-	// (with the readiness probe's keep-alive connection, if it still
-	// counts, going first in place of one of them), the newest 18 stay.
+	// each newcomer sheds the connection idle longest: the first 12 go,
+	// the newest 18 stay. The readiness probe's keep-alive connection
+	// may still count: idle, it is shed first in place of one of ours;
+	// but if the server has not yet marked it idle after its reply
+	// (net/http does that after the client has the bytes), it is busy
+	// and cannot be shed, so one more of ours goes: 13, still the oldest.
 	results := make([]chan bool, len(conns))
 	for i, c := range conns {
 		results[i] = make(chan bool, 1)
@@ -107,8 +110,8 @@ func TestConnectionCap(t *testing.T) {
 			closed = append(closed, i)
 		}
 	}
-	if len(closed) != 12 || closed[len(closed)-1] != 11 {
-		t.Fatalf("connections closed with --max-conns 20: %v, want the 12 oldest", closed)
+	if n := len(closed); (n != 12 && n != 13) || closed[n-1] != n-1 {
+		t.Fatalf("connections closed with --max-conns 20: %v, want the 12 oldest (13 if the probe's connection was busy)", closed)
 	}
 	for _, c := range conns {
 		c.Close()

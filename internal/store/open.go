@@ -145,8 +145,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	db := &DB{dir: dir, path: path, opts: opts, dialect: SQLite, delay: stoppedTimer(),
 		queue: make(chan *writeReq, opts.MaxBatch), quit: make(chan struct{}), writerDone: make(chan struct{})}
-	if err := db.openConns(ctx); err != nil {
-		db.closeConns()
+	if err := db.openConnsRetrying(ctx); err != nil {
 		return nil, err
 	}
 	go db.runWriter()
@@ -212,6 +211,32 @@ func (db *DB) dsn(readOnly bool) string {
 		q.Set("_txlock", "immediate")
 	}
 	return db.path + "?" + q.Encode()
+}
+
+// openConnsRetrying is openConns, tried again while the database is busy.
+// Several aula processes opening one file at once (serve starting while an
+// admin runs `aula client list`) can meet SQLITE_BUSY where SQLite does not
+// call the busy handler: while another connection switches a new file to
+// WAL or recovers the WAL. Those windows are short, so waiting out the busy
+// timeout turns a spurious "database is locked" into a slower start.
+func (db *DB) openConnsRetrying(ctx context.Context) error {
+	deadline := time.Now().Add(db.opts.BusyTimeout)
+	for pause := 5 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
+		err := db.openConns(ctx)
+		if err == nil {
+			return nil
+		}
+		db.closeConns()
+		db.reader, db.writer = nil, nil
+		if KindOf(err) != KindBusy || time.Now().Add(pause).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
 }
 
 func (db *DB) openConns(ctx context.Context) error {
