@@ -2,12 +2,10 @@ package loadgen
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
-	"time"
 )
 
 // DurableHTTP starts a net/http server that appends each request body to a
@@ -20,11 +18,6 @@ import (
 func DurableHTTP(dir string) (*RefServer, error) {
 	f, err := os.OpenFile(filepath.Join(dir, "durable-ref.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	type entry struct {
@@ -66,48 +59,37 @@ func DurableHTTP(dir string) (*RefServer, error) {
 			}
 		}
 	}()
-	contentType, contentLength := []string{"text/plain"}, []string{"3"}
-	reply := []byte(BareReply)
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			e := entry{body: body, done: make(chan error, 1)}
-			select {
-			case queue <- e:
-			case <-quit:
-				return
-			}
-			select {
-			case err = <-e.done:
-			case <-quit:
-				return
-			}
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			h := w.Header()
-			h["Content-Type"] = contentType
-			h["Content-Length"] = contentLength
-			w.Write(reply)
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln)
-	}()
-	addr := ln.Addr().String()
-	return &RefServer{Addr: addr, URL: "http://" + addr, stop: func() {
-		srv.Close()
-		<-done
+	rs, err := serveHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		e := entry{body: body, done: make(chan error, 1)}
+		select {
+		case queue <- e:
+		case <-quit:
+			return
+		}
+		select {
+		case err = <-e.done:
+		case <-quit:
+			return
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		writeBareReply(w)
+	}), func() {
 		close(quit)
 		<-stopped
 		f.Close()
-	}}, nil
+	})
+	if err != nil {
+		close(quit)
+		<-stopped
+		f.Close()
+	}
+	return rs, err
 }

@@ -27,24 +27,36 @@ func (s *RefServer) Stop() { s.stop() }
 // BareReply with a Content-Length: the most any HTTP server in Go can do
 // here, and so the ceiling HTTP benchmarks are measured against.
 func BareHTTP() (*RefServer, error) {
+	return serveHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		writeBareReply(w)
+	}), nil)
+}
+
+// Set as ready-made header values so a reference handler spends nothing on
+// canonicalising names or sniffing the content type.
+var (
+	bareContentType   = []string{"text/plain"}
+	bareContentLength = []string{"3"}
+	bareReply         = []byte(BareReply)
+)
+
+// writeBareReply answers BareReply as cheaply as net/http allows.
+func writeBareReply(w http.ResponseWriter) {
+	h := w.Header()
+	h["Content-Type"] = bareContentType
+	h["Content-Length"] = bareContentLength
+	w.Write(bareReply)
+}
+
+// serveHTTP serves h on a fresh 127.0.0.1 port; the RefServer's Stop
+// closes the server and its connections, then runs after (if not nil).
+func serveHTTP(h http.Handler, after func()) (*RefServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	// Set as ready-made header values so the handler spends nothing on
-	// canonicalising names or sniffing the content type.
-	contentType, contentLength := []string{"text/plain"}, []string{"3"}
-	reply := []byte(BareReply)
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.Copy(io.Discard, r.Body)
-			h := w.Header()
-			h["Content-Type"] = contentType
-			h["Content-Length"] = contentLength
-			w.Write(reply)
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -54,6 +66,9 @@ func BareHTTP() (*RefServer, error) {
 	return &RefServer{Addr: addr, URL: "http://" + addr, stop: func() {
 		srv.Close()
 		<-done
+		if after != nil {
+			after()
+		}
 	}}, nil
 }
 
