@@ -115,7 +115,11 @@ func (a *Agent) enrol(ctx context.Context) error {
 		return fmt.Errorf("enrolment: %w", err)
 	}
 	if reply.Code == labapi.CodeError {
-		return permanentError{fmt.Errorf("enrolment refused: %s", reply.Get("error"))}
+		err := fmt.Errorf("enrolment refused: %s", reply.Get("error"))
+		if reply.Get(labapi.RetryParam) != "" {
+			return err // the token is busy for the moment: Run tries again
+		}
+		return permanentError{err}
 	}
 	if reply.Code != labapi.CodeCertificate {
 		return fmt.Errorf("enrolment: unexpected reply codigo=%d", reply.Code)
@@ -137,6 +141,13 @@ func (a *Agent) enrol(ctx context.Context) error {
 	}
 	if err := writeFile(a.path(certFile), []byte(crt), 0o644); err != nil {
 		return err
+	}
+	// The confirmation spends the token at the server; until then it
+	// stays usable, so an agent that lost the certificate on the way (or
+	// could not store it) enrols again with the same token.
+	ack := &labxml.Message{Kind: labxml.Response, Code: labapi.CodeStored, Result: labxml.Success, Text: "stored"}
+	if _, err := c.Write(labxml.Encode(ack)); err != nil {
+		a.log.Warn("enrolled, but the confirmation did not reach the server (its token stays usable until it expires)", "err", err)
 	}
 	a.log.Info("enrolled", "computer", reply.Get("computer"), "dir", a.cfg.Dir)
 	return nil

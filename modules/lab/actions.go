@@ -68,9 +68,9 @@ type ActionsArgs struct {
 func (m *Module) actionsMethod() core.Method {
 	return core.Func("actions", "Lists action rows, oldest first: the newest (limit, default 50), or all after an id (to follow).", func(ctx context.Context, in ActionsArgs) ([]Action, error) {
 		switch in.State {
-		case "", stateQueued, stateSent, stateFinished, stateFailed, stateExpired:
+		case "", stateQueued, stateSent, stateFinished, stateFailed, stateExpired, statePaused, stateDeleted:
 		default:
-			return nil, core.Errorf(core.KindInvalid, "state %q: want queued, sent, finished, failed or expired", in.State)
+			return nil, core.Errorf(core.KindInvalid, "state %q: want queued, paused, sent, finished, failed, expired or deleted", in.State)
 		}
 		if in.Limit == 0 && in.After == 0 && in.Launch == "" {
 			in.Limit = 50

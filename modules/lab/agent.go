@@ -22,6 +22,8 @@ import (
 func (m *Module) agentMethods() []core.Method {
 	enrol := core.Func("agentEnrol", "Agent front end only: trades a one-time enrolment token for the computer's agent identity.", m.agentEnrol)
 	enrol.Access, enrol.Secret = core.Public, []string{"token"}
+	enrolEnd := core.Func("agentEnrolEnd", "Agent front end only: ends an enrolment: spends the token once the agent stored its certificate, or frees it for a retry.", m.agentEnrolEnd)
+	enrolEnd.Access, enrolEnd.Secret = core.Public, []string{"claim"}
 	hello := core.Func("agentHello", "Agent front end only: an agent connected and announced itself; returns its next action.", m.agentHello)
 	next := core.Func("agentNext", "Agent front end only: claims the agent's next queued action.", m.agentNext)
 	result := core.Func("agentResult", "Agent front end only: an agent's result for the action in flight; returns its next action.", m.agentResult)
@@ -29,7 +31,7 @@ func (m *Module) agentMethods() []core.Method {
 	for _, me := range []*core.Method{&hello, &next, &result, &gone} {
 		me.Access = core.Authenticated
 	}
-	return []core.Method{enrol, hello, next, result, gone}
+	return []core.Method{enrol, enrolEnd, hello, next, result, gone}
 }
 
 // fromAgentFrontEnd refuses calls that did not come through the agent

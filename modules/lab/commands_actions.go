@@ -57,15 +57,21 @@ func runRun(ctx context.Context, cx *core.CmdContext, args []string) error {
 	if !wait || len(out.Actions) == 0 {
 		return nil
 	}
+	return waitLaunch(ctx, cx, out.Launch, timeout)
+}
+
+// waitLaunch polls a launch's actions until none is open, prints them,
+// and fails unless every one succeeded.
+func waitLaunch(ctx context.Context, cx *core.CmdContext, launch string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		var acts []Action
-		if err := cx.Call(ctx, "lab.actions", map[string]any{"launch": out.Launch}, &acts); err != nil {
+		if err := cx.Call(ctx, "lab.actions", map[string]any{"launch": launch}, &acts); err != nil {
 			return err
 		}
 		open := 0
 		for _, a := range acts {
-			if a.State == stateQueued || a.State == stateSent {
+			if isOpen(a.State) {
 				open++
 			}
 		}
@@ -126,7 +132,7 @@ func runActions(ctx context.Context, cx *core.CmdContext, args []string) error {
 	var follow, asJSON bool
 	if _, err := parseFlags("actions", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&in.Lab, "lab", "", "only this lab")
-		fs.StringVar(&in.State, "state", "", "only this state: queued, sent, finished, failed, expired")
+		fs.StringVar(&in.State, "state", "", "only this state: queued, paused, sent, finished, failed, expired, deleted")
 		fs.StringVar(&in.Computer, "computer", "", "only this computer")
 		fs.StringVar(&in.Launch, "launch", "", "only this launch")
 		fs.IntVar(&in.Limit, "limit", 50, "at most this many (the newest)")
@@ -155,7 +161,7 @@ func runActions(ctx context.Context, cx *core.CmdContext, args []string) error {
 	open := map[int64]string{}
 	for _, a := range acts {
 		last = max(last, a.ID)
-		if a.State == stateQueued || a.State == stateSent {
+		if isOpen(a.State) {
 			open[a.ID] = a.State
 		}
 	}
@@ -175,7 +181,7 @@ func runActions(ctx context.Context, cx *core.CmdContext, args []string) error {
 			if in.State == "" || a.State == in.State {
 				changed = append(changed, a)
 			}
-			if a.State == stateQueued || a.State == stateSent {
+			if isOpen(a.State) {
 				open[a.ID] = a.State
 			}
 		}
@@ -186,7 +192,7 @@ func runActions(ctx context.Context, cx *core.CmdContext, args []string) error {
 			}
 			for _, a := range recent {
 				if was, ok := open[a.ID]; ok && was != a.State {
-					if a.State == stateQueued || a.State == stateSent {
+					if isOpen(a.State) {
 						open[a.ID] = a.State
 					} else {
 						delete(open, a.ID)

@@ -11,13 +11,16 @@ import (
 )
 
 func runLabAdd(ctx context.Context, cx *core.CmdContext, args []string) error {
-	var centre string
-	name, err := oneArg("lab add", args, func(fs *flag.FlagSet) { fs.StringVar(&centre, "centre", "", "the centre the lab belongs to") })
+	var centre, netmask string
+	name, err := oneArg("lab add", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&centre, "centre", "", "the centre the lab belongs to")
+		fs.StringVar(&netmask, "netmask", "", "the lab's netmask (255.255.255.0 or 24), for its Wake-on-LAN broadcast (default 255.255.255.0)")
+	})
 	if err != nil {
 		return err
 	}
 	var l Lab
-	if err := cx.Call(ctx, "lab.labAdd", map[string]any{"name": name, "centre": centre}, &l); err != nil {
+	if err := cx.Call(ctx, "lab.labAdd", map[string]any{"name": name, "centre": centre, "netmask": netmask}, &l); err != nil {
 		return err
 	}
 	fmt.Fprintf(cx.Stdout, "added lab %s\n", l.Name)
@@ -107,8 +110,12 @@ func printStatus(cx *core.CmdContext, rows []StatusRow) {
 	fmt.Fprintln(tw, "COMPUTER\tLAB\tGROUP\tSTATE\tLAST ACTION\tACTION STATE\tRESULT\tSEEN")
 	for _, r := range rows {
 		counts[r.State]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Computer, r.Lab, dash(r.Group), r.State, dash(r.LastAction), dash(r.LastState), resultName(r.LastResult), dash(r.SeenAt))
+		state := r.State
+		if r.PausedBy != "" {
+			state += " (queue paused)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Computer, r.Lab, dash(r.Group), state, dash(r.LastAction), dash(r.LastState), resultName(r.LastResult), dash(r.SeenAt))
 	}
 	tw.Flush()
-	fmt.Fprintf(cx.Stdout, "%d computer(s): %d idle, %d busy, %d off, %d maintenance\n", len(rows), counts[agentIdle], counts[agentBusy], counts[agentOff], counts["maintenance"])
+	fmt.Fprintf(cx.Stdout, "%d computer(s): %d idle, %d busy, %d booting, %d off, %d maintenance\n", len(rows), counts[agentIdle], counts[agentBusy], counts[agentBooting], counts[agentOff], counts["maintenance"])
 }

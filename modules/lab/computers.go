@@ -109,8 +109,8 @@ func (m *Module) computerRemoveMethod() core.Method {
 			if n, err = res.RowsAffected(); err != nil || n == 0 {
 				return err
 			}
-			_, err = tx.ExecContext(ctx, m.t.q("UPDATE lab_actions SET state = ?, result = ?, output = 'computer removed', finished_at = ? WHERE computer = ? AND state = ?"),
-				stateFailed, resultFailed, fmtTime(now()), in.Name, stateQueued)
+			_, err = tx.ExecContext(ctx, m.t.q("UPDATE lab_actions SET state = ?, result = ?, output = 'computer removed', finished_at = ? WHERE computer = ? AND state IN (?, ?)"),
+				stateFailed, resultFailed, fmtTime(now()), in.Name, stateQueued, statePaused)
 			return err
 		})
 		m.idents.forget()

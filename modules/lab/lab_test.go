@@ -52,6 +52,9 @@ func enrol(t *testing.T, h *harness, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := h.agentCall("", "lab.agentEnrolEnd", map[string]any{"claim": out.(labapi.Enrolled).Claim, "stored": true}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := h.agentCall("", "lab.agentEnrol", map[string]any{"token": tok}); core.KindOf(err) != core.KindUnauthenticated {
 		t.Fatalf("token used twice: %v", err)
 	}

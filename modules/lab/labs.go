@@ -12,6 +12,9 @@ import (
 type LabArgs struct {
 	Name   string `json:"name"`
 	Centre string `json:"centre,omitempty"`
+	// Netmask gives the lab's directed broadcast for Wake-on-LAN
+	// (255.255.255.0 or 24; empty: 255.255.255.0).
+	Netmask string `json:"netmask,omitempty"`
 }
 
 // Lab is one lab with its computer count.
@@ -20,6 +23,7 @@ type Lab struct {
 	Centre    string `json:"centre"`
 	Computers int    `json:"computers"`
 	AddedAt   string `json:"added_at"`
+	Netmask   string `json:"netmask,omitempty"`
 }
 
 func (m *Module) labAddMethod() core.Method {
@@ -27,9 +31,14 @@ func (m *Module) labAddMethod() core.Method {
 		if err := checkName("lab", in.Name); err != nil {
 			return Lab{}, err
 		}
-		l := Lab{Name: in.Name, Centre: in.Centre, AddedAt: fmtTime(now())}
+		if in.Netmask != "" {
+			if _, err := netmaskBits(in.Netmask); err != nil {
+				return Lab{}, core.Errorf(core.KindInvalid, "%v", err)
+			}
+		}
+		l := Lab{Name: in.Name, Centre: in.Centre, AddedAt: fmtTime(now()), Netmask: in.Netmask}
 		err := m.t.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, m.t.q("INSERT INTO lab_labs (name, centre, added_at) VALUES (?, ?, ?)"), l.Name, l.Centre, l.AddedAt)
+			_, err := tx.ExecContext(ctx, m.t.q("INSERT INTO lab_labs (name, centre, added_at, netmask) VALUES (?, ?, ?, ?)"), l.Name, l.Centre, l.AddedAt, l.Netmask)
 			return err
 		})
 		if store.IsConstraint(err) {
@@ -79,7 +88,7 @@ func (m *Module) labRemoveMethod() core.Method {
 
 func (m *Module) labListMethod() core.Method {
 	return core.Func("labList", "Lists the labs with their centre and number of computers.", func(ctx context.Context, _ struct{}) ([]Lab, error) {
-		rows, err := m.t.db.Reader().QueryContext(ctx, "SELECT l.name, l.centre, l.added_at, (SELECT COUNT(*) FROM lab_computers c WHERE c.lab = l.name) FROM lab_labs l ORDER BY l.centre, l.name")
+		rows, err := m.t.db.Reader().QueryContext(ctx, "SELECT l.name, l.centre, l.added_at, (SELECT COUNT(*) FROM lab_computers c WHERE c.lab = l.name), l.netmask FROM lab_labs l ORDER BY l.centre, l.name")
 		if err != nil {
 			return nil, storeError(err, "listing labs")
 		}
@@ -87,7 +96,7 @@ func (m *Module) labListMethod() core.Method {
 		out := []Lab{}
 		for rows.Next() {
 			var l Lab
-			if err := rows.Scan(&l.Name, &l.Centre, &l.AddedAt, &l.Computers); err != nil {
+			if err := rows.Scan(&l.Name, &l.Centre, &l.AddedAt, &l.Computers, &l.Netmask); err != nil {
 				return nil, storeError(err, "listing labs")
 			}
 			out = append(out, l)

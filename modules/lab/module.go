@@ -38,6 +38,8 @@ func init() {
 // Module is the lab service.
 type Module struct {
 	actionTTL, pollEvery, enrolTTL *config.Opt[time.Duration]
+	bootTimeout                    *config.Opt[time.Duration]
+	wolAddr                        *config.Opt[string]
 
 	env *core.Env
 	log *slog.Logger
@@ -49,11 +51,14 @@ type Module struct {
 	idents  identCache
 }
 
-// Configure declares [lab] action-ttl, poll-interval and enrol-ttl.
+// Configure declares [lab] action-ttl, poll-interval, enrol-ttl,
+// boot-timeout and wol-addr.
 func (m *Module) Configure(s *config.Section) {
 	m.actionTTL = s.Duration("action-ttl", 15*time.Minute, "a queued action not delivered within this time expires (an agent that is off gets its actions when it connects, until then)")
 	m.pollEvery = s.Duration("poll-interval", 500*time.Millisecond, "how often the server looks for actions queued by other processes (`aula run` on the data directory) and for expired ones")
 	m.enrolTTL = s.Duration("enrol-ttl", 24*time.Hour, "how long a one-time enrolment token (`aula computer enrol`) stays valid")
+	m.bootTimeout = s.Duration("boot-timeout", 5*time.Minute, "a computer woken (`aula computer wake`) is booting until its agent connects or this time passes, then off").Validate(config.PositiveDuration)
+	m.wolAddr = s.String("wol-addr", "", "HOST:PORT every Wake-on-LAN packet goes to (a relay); empty: each computer's lab broadcast (its IP with the lab's --netmask), port 9").Validate(checkWolAddr)
 }
 
 // Migrations supplies the lab_* tables.
@@ -175,6 +180,7 @@ func (m *Module) Methods() []core.Method {
 		m.computerShowMethod(), m.computerImportMethod(), m.maintenanceMethod(), m.enrolMethod(),
 		m.runMethod(), m.actionsMethod(), m.inventoryShowMethod(), m.inventoryDiffMethod(),
 	}
+	ms = append(ms, m.opsMethods()...)
 	for i := range ms {
 		ms[i].Access = core.Admin
 	}

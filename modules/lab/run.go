@@ -46,7 +46,10 @@ func (m *Module) runMethod() core.Method {
 	me := core.Func("run", "Launches a command on a computer, a group or a lab (\"all\": every lab): one action row per computer.", func(ctx context.Context, in RunArgs) (Launched, error) {
 		cmd, ok := labapi.Resolve(in.Command)
 		if !ok {
-			return Launched{}, core.Errorf(core.KindInvalid, "unknown command %q (built-in: probe, hardware, software, script, poweroff, reboot; or the name of an admin-defined command)", in.Command)
+			return Launched{}, core.Errorf(core.KindInvalid, "unknown command %q (built-in: probe, hardware, software, script, poweroff, reboot, wake; or the name of an admin-defined command)", in.Command)
+		}
+		if cmd.Code == labapi.CodeWake {
+			return m.wake(ctx, in, cmd) // the server acts: nothing to queue for an agent
 		}
 		if err := checkParams(cmd, in.Params); err != nil {
 			return Launched{}, err
@@ -95,7 +98,7 @@ func (m *Module) runMethod() core.Method {
 					continue
 				}
 				var id int64
-				if err := ins.QueryRowContext(ctx, out.Launch, c.Name, c.Lab, cmd.Name, cmd.Code, string(params), launcher, stateQueued, fmtTime(at), exp).Scan(&id); err != nil {
+				if err := ins.QueryRowContext(ctx, out.Launch, c.Name, c.Lab, cmd.Name, cmd.Code, string(params), launcher, queuedState(c), fmtTime(at), exp).Scan(&id); err != nil {
 					return err
 				}
 				out.Actions = append(out.Actions, LaunchedRow{ID: id, Computer: c.Name})

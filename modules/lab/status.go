@@ -21,11 +21,12 @@ type StatusRow struct {
 	SeenAt     string `json:"seen_at"`
 	LastAction string `json:"last_action"` // command of the newest action
 	LastState  string `json:"last_state"`
-	LastResult int    `json:"last_result"` // 0 none, 1 ok, 2 failed
+	LastResult int    `json:"last_result"`         // 0 none, 1 ok, 2 failed
+	PausedBy   string `json:"paused_by,omitempty"` // its queue is paused (by this admin)
 }
 
 func (m *Module) statusMethod() core.Method {
-	return core.Func("status", "The status grid of a lab: each computer's state (off, idle, busy, maintenance) and last action.", func(ctx context.Context, in StatusArgs) ([]StatusRow, error) {
+	return core.Func("status", "The status grid of a lab: each computer's state (off, booting, idle, busy, maintenance) and last action.", func(ctx context.Context, in StatusArgs) ([]StatusRow, error) {
 		lab := in.Lab
 		if lab == "all" {
 			lab = ""
@@ -49,7 +50,7 @@ func (m *Module) statusMethod() core.Method {
 		}
 		out := make([]StatusRow, 0, len(cs))
 		for _, c := range cs {
-			r := StatusRow{Computer: c.Name, Lab: c.Lab, Group: c.Group, State: c.State, SeenAt: c.SeenAt}
+			r := StatusRow{Computer: c.Name, Lab: c.Lab, Group: c.Group, State: c.State, SeenAt: c.SeenAt, PausedBy: c.PausedBy}
 			if c.Maintenance {
 				r.State = "maintenance"
 			}

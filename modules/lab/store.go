@@ -22,11 +22,13 @@ type Computer struct {
 	IP          string `json:"ip"`
 	Identity    string `json:"identity"`
 	Maintenance bool   `json:"maintenance"`
-	State       string `json:"state"` // off, idle, busy
+	State       string `json:"state"` // off, booting, idle, busy
 	SeenAt      string `json:"seen_at"`
 	Hello       string `json:"hello"` // the agent's last announcement, JSON
 	AddedAt     string `json:"added_at"`
-	Enrolling   bool   `json:"enrolling"` // an enrolment token is pending
+	Enrolling   bool   `json:"enrolling"`            // an enrolment token is pending
+	BootUntil   string `json:"boot_until,omitempty"` // woken: booting until its agent connects or this time
+	PausedBy    string `json:"paused_by,omitempty"`  // who paused its queue ("": not paused)
 }
 
 // Action is one action row.
@@ -46,6 +48,7 @@ type Action struct {
 	SentAt     string `json:"sent_at"`
 	FinishedAt string `json:"finished_at"`
 	ExpiresAt  string `json:"expires_at"`
+	RetryOf    int64  `json:"retry_of,omitempty"` // the failed or expired action this one retries
 }
 
 // Action states and results.
@@ -64,9 +67,10 @@ const (
 // Computer states as the server saw the agent (stored: off, idle; busy is
 // derived from a sent action).
 const (
-	agentOff  = "off"
-	agentIdle = "idle"
-	agentBusy = "busy"
+	agentOff     = "off"
+	agentBooting = "booting" // woken (Wake-on-LAN), its agent not connected yet
+	agentIdle    = "idle"
+	agentBusy    = "busy"
 )
 
 // tables is the module's SQL.
@@ -111,13 +115,14 @@ func (t *tables) hotExec(ctx context.Context, tx *sql.Tx, query string, args ...
 // computer's row).
 const computerCols = "name, lab, grp, mac, ip, identity, maintenance, " +
 	"CASE WHEN state <> 'off' AND EXISTS (SELECT 1 FROM lab_actions a WHERE a.computer = lab_computers.name AND a.state = 'sent') THEN 'busy' ELSE state END, " +
-	"seen_at, hello, added_at, enrol_hash <> ''"
+	"seen_at, hello, added_at, enrol_hash <> '', boot_until, paused_by"
 
 func scanComputer(row interface{ Scan(...any) error }) (Computer, error) {
 	var c Computer
 	var maint int
-	err := row.Scan(&c.Name, &c.Lab, &c.Group, &c.MAC, &c.IP, &c.Identity, &maint, &c.State, &c.SeenAt, &c.Hello, &c.AddedAt, &c.Enrolling)
+	err := row.Scan(&c.Name, &c.Lab, &c.Group, &c.MAC, &c.IP, &c.Identity, &maint, &c.State, &c.SeenAt, &c.Hello, &c.AddedAt, &c.Enrolling, &c.BootUntil, &c.PausedBy)
 	c.Maintenance = maint != 0
+	c.State = bootState(c.State, c.BootUntil, now())
 	return c, err
 }
 
@@ -184,7 +189,8 @@ func (t *tables) generation(ctx context.Context) (int64, error) {
 }
 
 // restarted fails every sent action (their connections died with the
-// last server) and sets every computer off.
+// last server) and sets every computer off (but those booting: their
+// machines were woken and are coming up, with or without this server).
 func (t *tables) restarted(ctx context.Context, at time.Time) (int64, error) {
 	var n int64
 	err := t.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -196,7 +202,7 @@ func (t *tables) restarted(ctx context.Context, at time.Time) (int64, error) {
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, t.q("UPDATE lab_computers SET state = ? WHERE state <> ?"), agentOff, agentOff)
+		_, err = tx.ExecContext(ctx, t.q("UPDATE lab_computers SET state = ? WHERE state NOT IN (?, ?)"), agentOff, agentOff, agentBooting)
 		return err
 	})
 	return n, err
@@ -274,11 +280,11 @@ func (t *tables) setState(ctx context.Context, tx *sql.Tx, computer, state strin
 	return err
 }
 
-const actionCols = "id, launch, computer, lab, command, code, params, launcher, state, result, output, created_at, sent_at, finished_at, expires_at"
+const actionCols = "id, launch, computer, lab, command, code, params, launcher, state, result, output, created_at, sent_at, finished_at, expires_at, retry_of"
 
 func scanAction(row interface{ Scan(...any) error }) (Action, error) {
 	var a Action
 	err := row.Scan(&a.ID, &a.Launch, &a.Computer, &a.Lab, &a.Command, &a.Code, &a.Params, &a.Launcher, &a.State, &a.Result, &a.Output,
-		&a.CreatedAt, &a.SentAt, &a.FinishedAt, &a.ExpiresAt)
+		&a.CreatedAt, &a.SentAt, &a.FinishedAt, &a.ExpiresAt, &a.RetryOf)
 	return a, err
 }

@@ -9,8 +9,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -127,61 +125,6 @@ func (ac *agentConn) sendError(action int64, msg string) {
 }
 
 func publicMsg(err error) string { return core.AsError(err).PublicMessage(false) }
-
-// enrol handles an agent without a certificate: its first message must
-// present a one-time token; the answer is its certificate.
-func (ac *agentConn) enrol(r *labxml.Reader) {
-	f := ac.f
-	m, err := r.Next()
-	if err != nil {
-		if labxml.IsMessageError(err) {
-			ac.sendError(0, err.Error())
-		}
-		return
-	}
-	if m.Kind != labxml.Response || m.Code != labapi.CodeEnrol || m.Get("token") == "" {
-		ac.sendError(0, "no client certificate: present an enrolment token first (aula agent --token)")
-		return
-	}
-	out, err := ac.call("lab.agentEnrol", map[string]any{"token": m.Get("token")})
-	if err != nil {
-		f.log.Warn("lab: enrolment refused", "addr", ac.addr.String(), "err", err)
-		ac.sendError(0, publicMsg(err))
-		return
-	}
-	en := out.(labapi.Enrolled)
-	if err := ac.issue(en); err != nil {
-		f.log.Error("lab: issuing an agent certificate", "computer", en.Computer, "err", err)
-		ac.sendError(0, "the server could not issue a certificate; ask the admin for a new token")
-	}
-}
-
-// issue makes the enrolled agent's certificate and sends it with the CA.
-// An earlier certificate of the same computer's agent is revoked: it is
-// no longer that agent's.
-func (ac *agentConn) issue(en labapi.Enrolled) error {
-	f := ac.f
-	auth, err := ca.Open(f.caDirV)
-	if err != nil {
-		return err
-	}
-	_, _ = auth.Revoke(en.Identity) // an error only says there was none
-	is, err := auth.Issue(ca.Request{Name: en.Identity, Kind: ca.Client})
-	if err != nil {
-		return err
-	}
-	caPEM, err := os.ReadFile(filepath.Join(f.caDirV, "ca.crt"))
-	if err != nil {
-		return err
-	}
-	err = ac.send((&labxml.Message{Kind: labxml.Command, Code: labapi.CodeCertificate, Name: "Certificado"}).
-		Add("computer", en.Computer).Add("crt", string(is.CertPEM)).Add("key", string(is.KeyPEM)).Add("ca", string(caPEM)))
-	if err != nil {
-		return err
-	}
-	f.log.Info("lab: agent enrolled; certificate issued", "computer", en.Computer, "identity", en.Identity, "serial", is.Record.Serial, "addr", ac.addr.String())
-	return nil
-}
 
 // hello reads the agent's announcement and records it.
 func (ac *agentConn) hello(r *labxml.Reader) bool {

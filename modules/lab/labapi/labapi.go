@@ -23,6 +23,7 @@ type Command struct {
 
 // Codes of the built-in commands.
 const (
+	CodeWake      = 1 // Arrancar: the server sends Wake-on-LAN; never sent to an agent
 	CodePowerOff  = 2
 	CodeReboot    = 5
 	CodeHardware  = 6
@@ -40,6 +41,7 @@ const (
 	CodeError       = 92 // either way COMANDO nombre="Error": PARAM error says what was wrong
 	CodeCertificate = 93 // server → agent COMANDO: PARAMs crt, key, ca (PEM) after an enrolment
 	CodeWelcome     = 94 // server → agent COMANDO after a hello: PARAM computer
+	CodeStored      = 95 // agent → server RESPUESTA after a certificate (93): it is stored; the token is spent
 )
 
 // Catalogue lists the built-in commands.
@@ -50,6 +52,7 @@ var Catalogue = []Command{
 	{CodeScript, "EjecutarScript", []string{"script", "shell"}, "run PARAM scp with /bin/sh (timeout: PARAM timeout seconds), output capped"},
 	{CodePowerOff, "Apagar", []string{"poweroff"}, "report, then run the agent's --poweroff-command"},
 	{CodeReboot, "Reiniciar", []string{"reboot"}, "report, then run the agent's --reboot-command"},
+	{CodeWake, "Arrancar", []string{"wake", "poweron"}, "Wake-on-LAN: the server sends the magic packet to the lab's broadcast (PARAM mar=2: to the computer's IP); it is booting until its agent connects"},
 }
 
 // adminName is what an admin-defined command may be called: it is a file
@@ -122,7 +125,15 @@ type Next struct {
 type Enrolled struct {
 	Computer string `json:"computer"`
 	Identity string `json:"identity"`
+	// Claim holds the token while the certificate is delivered: the front
+	// end ends the enrolment with lab.agentEnrolEnd (stored or not), which
+	// spends the token or frees it for a retry.
+	Claim string `json:"claim"`
 }
+
+// RetryParam marks an error message (CodeError) whose cause may pass (a
+// token another enrolment holds for the moment): the agent tries again.
+const RetryParam = "retry"
 
 // CAPin is the pin of a CA certificate that an enrolment token carries
 // after its secret ("SECRET.PIN"): the first 16 bytes of the SHA-256 of
