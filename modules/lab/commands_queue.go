@@ -54,12 +54,13 @@ func runQueueResume(ctx context.Context, cx *core.CmdContext, args []string) err
 	return nil
 }
 
-// actionIDs parses the ID... arguments.
-func actionIDs(name string, pos []string) ([]int64, error) {
+// actionIDs parses the ID... arguments (as []any: what a call's named
+// arguments hold, decoded like JSON).
+func actionIDs(name string, pos []string) ([]any, error) {
 	if len(pos) == 0 {
 		return nil, fmt.Errorf("name at least one action ID (usage: aula %s %s; `aula actions` lists them)", name, usageOf(name))
 	}
-	ids := make([]int64, 0, len(pos))
+	ids := make([]any, 0, len(pos))
 	for _, p := range pos {
 		id, err := strconv.ParseInt(p, 10, 64)
 		if err != nil || id <= 0 {
@@ -107,7 +108,7 @@ func runActionRetry(ctx context.Context, cx *core.CmdContext, args []string) err
 	}
 	fmt.Fprintf(cx.Stdout, "launch %s: retried %d action(s):", out.Launch, len(out.Actions))
 	for i, a := range out.Actions {
-		fmt.Fprintf(cx.Stdout, " %d as %d on %s;", ids[i], a.ID, a.Computer)
+		fmt.Fprintf(cx.Stdout, " %v as %d on %s;", ids[i], a.ID, a.Computer)
 	}
 	fmt.Fprintln(cx.Stdout)
 	if !wait {

@@ -142,7 +142,7 @@ func (m *Module) queuePause(ctx context.Context, in QueueArgs) (QueueReply, erro
 	if err != nil {
 		return QueueReply{}, kindError(err, "pausing queues")
 	}
-	m.log.Info("lab: queues paused", "by", who, "computers", len(out.Computers), "actions", out.Actions)
+	m.log.Debug("lab: queues paused", "by", who, "computers", len(out.Computers), "actions", out.Actions)
 	return out, nil
 }
 
@@ -178,7 +178,7 @@ func (m *Module) queueResume(ctx context.Context, in QueueArgs) (QueueReply, err
 		return QueueReply{}, kindError(err, "resuming queues")
 	}
 	m.queued(ctx, woken)
-	m.log.Info("lab: queues resumed", "by", callerName(ctx), "computers", len(out.Computers), "actions", out.Actions)
+	m.log.Debug("lab: queues resumed", "by", callerName(ctx), "computers", len(out.Computers), "actions", out.Actions)
 	return out, nil
 }
 
@@ -258,7 +258,7 @@ func (m *Module) actionDelete(ctx context.Context, in IDsArgs) ([]Action, error)
 	if err != nil {
 		return nil, kindError(err, "deleting actions")
 	}
-	m.log.Info("lab: actions deleted", "by", who, "count", len(out))
+	m.log.Debug("lab: actions deleted", "by", who, "count", len(out))
 	return out, nil
 }
 
@@ -322,7 +322,7 @@ func (m *Module) actionRetry(ctx context.Context, in IDsArgs) (Launched, error) 
 		return Launched{}, kindError(err, "retrying actions")
 	}
 	m.queued(ctx, fresh)
-	m.log.Info("lab: actions retried", "by", who, "count", len(out.Actions), "launch", out.Launch)
+	m.log.Debug("lab: actions retried", "by", who, "count", len(out.Actions), "launch", out.Launch)
 	return out, nil
 }
 
