@@ -283,3 +283,36 @@ func TestOpsMethodsAdminOnly(t *testing.T) {
 		}
 	}
 }
+
+// A restart keeps a woken computer booting (its machine is coming up
+// either way); paused actions neither expire nor outlive their computer.
+func TestBootingAndPausedAcrossRestartAndRemoval(t *testing.T) {
+	_, addr := udpListener(t)
+	dir := t.TempDir() + "/data"
+	h := newHarness(t, dir, "--lab-wol-addr="+addr, "--lab-action-ttl=1ms")
+	setupLab(h, "pc2")
+	h.mustCall("lab.computerAdd", map[string]any{"name": "pc1", "lab": "aula1", "mac": "00:11:22:33:44:55"})
+	h.mustCall("lab.wake", map[string]any{"computer": "pc1"})
+	h.mustCall("lab.queuePause", map[string]any{"computer": "pc2"})
+	l := h.mustCall("lab.run", map[string]any{"command": "probe", "computer": "pc2"}).(Launched)
+	h.close()
+
+	h2 := newHarness(t, dir, "--lab-wol-addr="+addr, "--lab-action-ttl=1ms")
+	if err := h2.app.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := h2.mustCall("lab.status", map[string]any{"lab": "aula1"}).([]StatusRow); st[0].State != "booting" {
+		t.Fatalf("after a restart %+v", st[0])
+	}
+	// The expiry sweep leaves the paused action alone, however late.
+	if _, err := h2.mod.t.expire(t.Context(), now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if a := h2.mustCall("lab.actions", map[string]any{"launch": l.Launch}).([]Action)[0]; a.State != "paused" {
+		t.Fatalf("paused action %+v", a)
+	}
+	h2.mustCall("lab.computerRemove", map[string]any{"name": "pc2"})
+	if a := h2.mustCall("lab.actions", map[string]any{"launch": l.Launch}).([]Action)[0]; a.State != "failed" || a.Output != "computer removed" {
+		t.Fatalf("paused action of a removed computer %+v", a)
+	}
+}
