@@ -2,7 +2,6 @@ package activation
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -31,7 +30,7 @@ type pendingDelegation struct {
 
 func (m *Module) importDelegations(ctx context.Context, in ImportArgs) (ImportReply, error) {
 	reply := ImportReply{Problems: []LineProblem{}}
-	if m.tables == nil {
+	if m.store == nil {
 		return reply, errNotProvisioned
 	}
 	if in.Serial != "" {
@@ -70,24 +69,11 @@ func (m *Module) importDelegations(ctx context.Context, in ImportArgs) (ImportRe
 	if len(good) == 0 {
 		return reply, nil
 	}
-	var stored int
-	err = m.env.Store.Write(ctx, func(tx *sql.Tx) error {
-		stored = 0
-		for _, p := range good {
-			ok, err := m.storeDelegation(ctx, tx, p.row)
-			if err != nil {
-				return err
-			}
-			if ok {
-				stored++
-			}
-		}
-		if stored == 0 {
-			return nil
-		}
-		_, err := m.tables.bump(ctx, tx)
-		return err
-	})
+	rows := make([]delegationRow, len(good))
+	for i, p := range good {
+		rows[i] = p.row
+	}
+	stored, err := m.store.addDelegations(ctx, rows)
 	if err != nil {
 		return reply, core.StoreError(err, "storing delegations")
 	}
@@ -121,25 +107,4 @@ func (m *Module) checkDelegation(l *lease.Line, serial string, server *lease.Pub
 	}
 	row.Line, row.Expires = l.String(), string(exp)
 	return row, nil
-}
-
-// storeDelegation keeps row unless the laptop already has a delegation
-// that expires later; a bare line keeps the UUID a del01 line gave.
-func (m *Module) storeDelegation(ctx context.Context, tx *sql.Tx, row delegationRow) (bool, error) {
-	var uuid, expires string
-	err := tx.QueryRowContext(ctx, m.tables.qDelegOf, row.Serial).Scan(&uuid, &expires)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return false, err
-	default:
-		if !laterThan(lease.Stamp(row.Expires), lease.Stamp(expires)) {
-			return false, nil
-		}
-		if row.UUID == "" {
-			row.UUID = uuid
-		}
-	}
-	_, err = tx.ExecContext(ctx, m.tables.qUpsertDeleg, row.Serial, row.UUID, row.Line, row.Expires, row.Source, fmtTime(row.AddedAt))
-	return err == nil, err
 }

@@ -52,14 +52,14 @@ func (m *Module) exportLeases(ctx context.Context, in ExportArgs) (ExportReply, 
 			return reply, err
 		}
 	}
-	if m.tables == nil {
+	if m.store == nil {
 		return reply, errNotProvisioned
 	}
-	rows, err := m.tables.leases(ctx, m.env.Store.Reader(), in.Serials)
+	rows, err := m.store.leases(ctx, in.Serials)
 	if err != nil {
 		return reply, core.StoreError(err, "reading leases")
 	}
-	stolen, err := m.tables.stolenMarks(ctx, m.env.Store.Reader())
+	stolen, err := m.store.stolenMarks(ctx)
 	if err != nil {
 		return reply, core.StoreError(err, "reading stolen marks")
 	}

@@ -2,7 +2,6 @@ package activation
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -48,24 +47,7 @@ func (m *Module) importLeases(ctx context.Context, in ImportArgs) (ImportReply, 
 	if len(rows) == 0 {
 		return reply, nil
 	}
-	var added int
-	err = m.env.Store.Write(ctx, func(tx *sql.Tx) error {
-		added = 0
-		for _, r := range rows {
-			ok, err := m.tables.insertLease(ctx, tx, r)
-			if err != nil {
-				return err
-			}
-			if ok {
-				added++
-			}
-		}
-		if added == 0 {
-			return nil
-		}
-		_, err := m.tables.bump(ctx, tx)
-		return err
-	})
+	added, err := m.store.addLeases(ctx, rows)
 	if err != nil {
 		return reply, core.StoreError(err, "storing leases")
 	}

@@ -2,7 +2,6 @@ package activation
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io/fs"
 	"os"
@@ -53,7 +52,7 @@ func (m *Module) keyInfo(pub *lease.PublicKey) KeyInfo {
 }
 
 func (m *Module) keyringInit(ctx context.Context) (KeyInfo, error) {
-	if m.keyBase == "" || m.tables == nil {
+	if m.keyBase == "" || m.store == nil {
 		return KeyInfo{}, errNotProvisioned
 	}
 	dir := filepath.Dir(m.keyBase)
@@ -77,11 +76,7 @@ func (m *Module) keyringInit(ctx context.Context) (KeyInfo, error) {
 		return KeyInfo{}, core.Errorf(core.KindConflict, "saving the server key: %v", err)
 	}
 	// A new key changes what can be signed: tell running servers.
-	err = m.env.Store.Write(ctx, func(tx *sql.Tx) error {
-		_, err := m.tables.bump(ctx, tx)
-		return err
-	})
-	if err != nil {
+	if err := m.store.bumpGeneration(ctx); err != nil {
 		m.log.Warn("activation: server key created, but running servers will only see it on restart", "err", err)
 	}
 	m.adminChanged(ctx)

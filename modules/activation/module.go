@@ -60,7 +60,7 @@ type Module struct {
 
 	env     *core.Env
 	log     *slog.Logger
-	tables  *tables
+	store   leaseStore
 	trusted *lease.KeySet
 	keyBase string        // <data-dir>/keyring/lease
 	dir     idapi.Clients // the laptop registry; nil without the id module
@@ -100,7 +100,7 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	if m.log == nil {
 		m.log = slog.Default()
 	}
-	m.tables = newTables(env.Store)
+	m.store = newSQLiteLeases(env.Store)
 	m.keyBase = filepath.Join(env.DataDir, KeyringDir, KeyName)
 	m.trusted = lease.NewKeySet()
 	for _, path := range m.opts.trusted() {
@@ -119,7 +119,7 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	m.rtcSem = make(chan struct{}, 1)
 	m.kick = make(chan struct{}, 1)
 	m.renew = make(chan struct{}, 1)
-	m.reqs = newRequestLog(m.tables, m.set.maxPending, m.log)
+	m.reqs = newRequestLog(m.store, m.set.maxPending, m.log)
 	if env.Events != nil {
 		env.Events.Subscribe(idapi.TopicChanges, m.onChanges)
 	}
@@ -132,7 +132,7 @@ var errNotProvisioned = errors.New("activation: module used before it was provis
 // ensureLoaded loads the cache on first use (CLI processes never start
 // the module; a method that answers like the server does loads it then).
 func (m *Module) ensureLoaded(ctx context.Context) error {
-	if m.tables == nil {
+	if m.store == nil {
 		return errNotProvisioned
 	}
 	if _, ok := m.cache.generation(); ok {
@@ -146,10 +146,11 @@ func (m *Module) ensureLoaded(ctx context.Context) error {
 func (m *Module) reload(ctx context.Context) error {
 	m.reloadMu.Lock()
 	defer m.reloadMu.Unlock()
-	snap, err := m.tables.snapshot(ctx, false, now())
+	snap, err := m.store.snapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("activation: reading leases: %w", err)
 	}
+	snap.leases = currentLeases(snap.leases, now())
 	m.cache.replace(snap.gen, build(snap, m.log))
 	m.lastReload.Store(time.Now())
 	m.loadKey()

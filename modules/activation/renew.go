@@ -11,7 +11,7 @@ import (
 // and a boot storm is answered from the cache. It works one laptop at a
 // time, so it never takes more than a core from the answers.
 func (m *Module) renewAll(ctx context.Context) {
-	if n, err := m.tables.pruneUnknown(ctx, now()); err != nil {
+	if n, err := pruneUnknown(ctx, m.store, now()); err != nil {
 		m.log.Warn("activation: pruning the request log", "err", err)
 	} else if n > 0 {
 		m.log.Info("activation: forgot old requests of unknown serials", "count", n)

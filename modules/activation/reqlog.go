@@ -2,20 +2,17 @@ package activation
 
 import (
 	"context"
-	"database/sql"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"aula/internal/store"
 )
 
 // requestLog collects who asked for what in memory and writes it in
 // batches: a boot storm of thousands of requests a second costs one
 // transaction and one fsync per flush, not one per request.
 type requestLog struct {
-	t   *tables
+	s   leaseStore
 	log *slog.Logger
 	max int
 
@@ -34,8 +31,8 @@ type reqRecord struct {
 	n                 int64
 }
 
-func newRequestLog(t *tables, max int, log *slog.Logger) *requestLog {
-	return &requestLog{t: t, log: log, max: max, pending: map[string]*reqRecord{}}
+func newRequestLog(s leaseStore, max int, log *slog.Logger) *requestLog {
+	return &requestLog{s: s, log: log, max: max, pending: map[string]*reqRecord{}}
 }
 
 // record notes one request; it never blocks on the store.
@@ -86,13 +83,13 @@ func (rec *reqRecord) merge(o reqRecord) {
 	rec.n += o.n
 }
 
-// flushChunk bounds the rows written by one store.Write, so that a huge
+// flushChunk bounds the rows written by one recordRequests, so that a huge
 // backlog does not hold the store's writer (and every other write) long.
 const flushChunk = 2000
 
 // flush writes what is pending. Records that could not be written are put
 // back to be tried again at the next flush.
-func (r *requestLog) flush(ctx context.Context, db *store.DB) error {
+func (r *requestLog) flush(ctx context.Context) error {
 	if r == nil {
 		return nil
 	}
@@ -115,22 +112,13 @@ func (r *requestLog) flush(ctx context.Context, db *store.DB) error {
 	for len(serials) > 0 {
 		chunk := serials[:min(flushChunk, len(serials))]
 		serials = serials[len(chunk):]
-		err := db.Write(ctx, func(tx *sql.Tx) error {
-			stmt, err := tx.PrepareContext(ctx, r.t.qUpsertRequest)
-			if err != nil {
-				return err
-			}
-			defer stmt.Close()
-			for _, sn := range chunk {
-				rec := batch[sn]
-				if _, err := stmt.ExecContext(ctx, sn, fmtTime(rec.first), fmtTime(rec.last), rec.from, rec.given,
-					fmtTime(rec.leaseAt), fmtTime(rec.stolenAt), rec.n); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		recs := make([]requestRow, len(chunk))
+		for i, sn := range chunk {
+			rec := batch[sn]
+			recs[i] = requestRow{serial: sn, first: rec.first, last: rec.last, from: rec.from, given: rec.given,
+				leaseAt: rec.leaseAt, stolenAt: rec.stolenAt, n: rec.n}
+		}
+		if err := r.s.recordRequests(ctx, recs); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}

@@ -10,7 +10,7 @@ import (
 // request-log flusher, lease renewer). TCP 191 is served by the activation
 // front end (internal/frontend/activationfront), through activation.answer.
 func (m *Module) Start(ctx context.Context) error {
-	if m.tables == nil {
+	if m.store == nil {
 		return errNotProvisioned
 	}
 	if err := m.reload(ctx); err != nil {
@@ -22,7 +22,7 @@ func (m *Module) Start(ctx context.Context) error {
 	m.loop(m.set.flushEvery, nil, func(ctx context.Context) {
 		// Stopping cancels ctx: what was not written is put back, and
 		// Stop's last flush writes it.
-		if err := m.reqs.flush(ctx, m.env.Store); err != nil && ctx.Err() == nil {
+		if err := m.reqs.flush(ctx); err != nil && ctx.Err() == nil {
 			m.log.Error("activation: recording requests", "err", err)
 		}
 	})
@@ -42,7 +42,7 @@ func (m *Module) Stop(ctx context.Context) error {
 	}
 	m.flights.wait() // signatures in progress finish (and are stored) before the store closes
 	m.started.Store(false)
-	errs = append(errs, m.reqs.flush(context.WithoutCancel(ctx), m.env.Store))
+	errs = append(errs, m.reqs.flush(context.WithoutCancel(ctx)))
 	return errors.Join(errs...)
 }
 
@@ -81,7 +81,7 @@ func (m *Module) pollOnce(ctx context.Context) {
 	if last, _ := m.lastReload.Load().(time.Time); time.Since(last) < m.set.reloadEvery/2 {
 		return // the ticker comes back
 	}
-	gen, err := m.tables.generation(ctx)
+	gen, err := m.store.generation(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			m.log.Warn("activation: checking for changes", "err", err)

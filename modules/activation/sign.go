@@ -2,7 +2,6 @@ package activation
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -147,18 +146,7 @@ func (m *Module) storeSigned(ctx context.Context, serial string, line *lease.Lin
 	}
 	row := leaseRow{Serial: serial, Line: c.line, Expires: string(c.expires), Verified: true,
 		Origin: originSigned, Source: source, AddedAt: t}
-	var gen int64
-	err := m.env.Store.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := m.tables.insertLease(ctx, tx, row); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, m.tables.qDeleteSigned, serial, string(lease.StampOf(t))); err != nil {
-			return err
-		}
-		var err error
-		gen, err = m.tables.bump(ctx, tx)
-		return err
-	})
+	gen, err := m.store.keepSigned(ctx, row, t)
 	if err != nil {
 		return err
 	}
@@ -171,7 +159,8 @@ func (m *Module) storeSigned(ctx context.Context, serial string, line *lease.Lin
 	return nil
 }
 
-// dropExpiredSigned mirrors qDeleteSigned in the cache.
+// dropExpiredSigned mirrors in the cache what keepSigned drops in the
+// store.
 func (l *laptop) dropExpiredSigned(t time.Time) {
 	kept := l.leases[:0]
 	for _, c := range l.leases {

@@ -75,7 +75,7 @@ func TestRenewal(t *testing.T) {
 	}
 	clockSkew.Store(int64(60 * time.Hour)) // 18h of the second left: sign a third, drop the first
 	h.mod.renewAll(ctx)
-	rows, err := h.mod.tables.leases(ctx, h.db.Reader(), []string{testSN})
+	rows, err := h.mod.store.leases(ctx, []string{testSN})
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("stored leases after the third signature: %d (%v), want 2 (expired one dropped)", len(rows), err)
 	}

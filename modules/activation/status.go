@@ -37,7 +37,7 @@ func (m *Module) leaseFor(ctx context.Context, in SerialArg) (LeaseReply, error)
 	m.reqs.record(in.Serial, from, given, now())
 	if !m.started.Load() {
 		// No flusher runs in a CLI process: record it now.
-		if err := m.reqs.flush(ctx, m.env.Store); err != nil {
+		if err := m.reqs.flush(ctx); err != nil {
 			m.log.Warn("activation: recording request", "err", err)
 		}
 	}
@@ -94,14 +94,15 @@ func (m *Module) list(ctx context.Context, in ListArgs) ([]LaptopStatus, error) 
 		return nil, err
 	}
 	if m.started.Load() {
-		m.reqs.flush(ctx, m.env.Store) // show what the last second's requests did
+		m.reqs.flush(ctx) // show what the last second's requests did
 	}
 	t := now()
-	snap, err := m.tables.snapshot(ctx, false, t)
+	snap, err := m.store.snapshot(ctx)
 	if err != nil {
 		return nil, core.StoreError(err, "reading leases")
 	}
-	reqs, err := m.tables.requests(ctx)
+	snap.leases = currentLeases(snap.leases, t)
+	reqs, err := m.store.requests(ctx)
 	if err != nil {
 		return nil, core.StoreError(err, "reading requests")
 	}

@@ -2,7 +2,6 @@ package activation
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -48,10 +47,10 @@ func (m *Module) stolenRemoveMethod() core.Method {
 func (m *Module) stolenListMethod() core.Method {
 	meth := core.Func("stolen_list", "Lists the laptops marked stolen.",
 		func(ctx context.Context, _ struct{}) ([]StolenEntry, error) {
-			if m.tables == nil {
+			if m.store == nil {
 				return nil, errNotProvisioned
 			}
-			rows, err := m.tables.stolenMarks(ctx, m.env.Store.Reader())
+			rows, err := m.store.stolenMarks(ctx)
 			if err != nil {
 				return nil, core.StoreError(err, "reading stolen marks")
 			}
@@ -72,7 +71,7 @@ func (m *Module) stolenAdd(ctx context.Context, in StolenArgs) (StolenEntry, err
 	if len(in.Note) > maxNote || !utf8.ValidString(in.Note) || strings.IndexFunc(in.Note, unicode.IsControl) >= 0 {
 		return StolenEntry{}, core.Errorf(core.KindInvalid, "note: at most %d bytes of text without control characters", maxNote)
 	}
-	if m.tables == nil {
+	if m.store == nil {
 		return StolenEntry{}, errNotProvisioned
 	}
 	by := "unknown"
@@ -80,14 +79,7 @@ func (m *Module) stolenAdd(ctx context.Context, in StolenArgs) (StolenEntry, err
 		by = c.Caller.Identity
 	}
 	t := now()
-	err := m.env.Store.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, m.tables.qUpsertStolen, in.Serial, in.Note, fmtTime(t), by); err != nil {
-			return err
-		}
-		_, err := m.tables.bump(ctx, tx)
-		return err
-	})
-	if err != nil {
+	if err := m.store.markStolen(ctx, stolenRow{Serial: in.Serial, Note: in.Note, MarkedAt: t, MarkedBy: by}); err != nil {
 		return StolenEntry{}, core.StoreError(err, "marking stolen")
 	}
 	m.adminChanged(ctx)
@@ -98,24 +90,10 @@ func (m *Module) stolenRemove(ctx context.Context, in SerialArg) (bool, error) {
 	if err := validSerialArg(in.Serial); err != nil {
 		return false, err
 	}
-	if m.tables == nil {
+	if m.store == nil {
 		return false, errNotProvisioned
 	}
-	var removed bool
-	err := m.env.Store.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, m.tables.qDeleteStolen, in.Serial)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
-			removed = false
-			return err
-		}
-		removed = true
-		_, err = m.tables.bump(ctx, tx)
-		return err
-	})
+	removed, err := m.store.unmarkStolen(ctx, in.Serial)
 	if err != nil {
 		return false, core.StoreError(err, "removing stolen mark")
 	}

@@ -2,14 +2,62 @@ package activation
 
 import (
 	"context"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
-	"fmt"
 	"time"
-
-	"aula/internal/store"
 )
+
+// leaseStore keeps what the activation answers depend on (leases, stolen
+// marks, delegations, and a generation counter that moves with each of
+// their changes) and the request log (who asked for what). It is all the
+// module knows of its storage: the SQLite implementation is in sqlite*.go;
+// storeConformance (store_test.go) is what any implementation must pass.
+//
+// Every write is atomic; a write that changes an answer advances the
+// generation in the same transaction, so a reader that sees the new
+// generation sees the change (servers poll it to notice other processes'
+// changes).
+type leaseStore interface {
+	// generation is the change counter (the poller's one cheap read).
+	generation(ctx context.Context) (int64, error)
+	// snapshot reads every lease (expired ones too), stolen mark and
+	// delegation, ordered by serial, at one generation.
+	snapshot(ctx context.Context) (*snapshot, error)
+	// leases lists the stored leases of the given serials (every one when
+	// serials is empty), ordered by serial.
+	leases(ctx context.Context, serials []string) ([]leaseRow, error)
+	// stolenMarks lists the stolen marks, ordered by serial.
+	stolenMarks(ctx context.Context) ([]stolenRow, error)
+	// delegationUUIDs maps serials to the UUIDs their del01 lines gave.
+	delegationUUIDs(ctx context.Context) (map[string]string, error)
+	// requests lists the request records, ordered by serial.
+	requests(ctx context.Context) ([]requestRow, error)
+
+	// addLeases stores the rows whose line is not yet stored for their
+	// serial; it returns how many were added.
+	addLeases(ctx context.Context, rows []leaseRow) (int, error)
+	// keepSigned stores a lease this server signed and forgets the
+	// laptop's signed leases that ran out by t (not imported ones, not
+	// ones that never expire); it returns the new generation.
+	keepSigned(ctx context.Context, row leaseRow, t time.Time) (int64, error)
+	// markStolen marks a laptop stolen, replacing an earlier mark.
+	markStolen(ctx context.Context, r stolenRow) error
+	// unmarkStolen removes a mark; false when the laptop had none.
+	unmarkStolen(ctx context.Context, serial string) (bool, error)
+	// addDelegations keeps each row unless its laptop's stored delegation
+	// expires as late or later; a row without a UUID keeps the stored
+	// one's. It returns how many were stored.
+	addDelegations(ctx context.Context, rows []delegationRow) (int, error)
+	// bumpGeneration advances the generation alone (a new server key).
+	bumpGeneration(ctx context.Context) error
+
+	// recordRequests merges records into the request log: per serial the
+	// first request is kept, the last one's time, peer and reply replace
+	// the stored, lease and stolen times replace the stored when set, and
+	// the counts add up. It does not touch the generation.
+	recordRequests(ctx context.Context, recs []requestRow) error
+	// pruneRequests forgets the records of serials last given given whose
+	// last request was before cutoff; it returns how many.
+	pruneRequests(ctx context.Context, given string, cutoff time.Time) (int64, error)
+}
 
 // leaseRow is one stored lease line.
 type leaseRow struct {
@@ -40,191 +88,6 @@ type delegationRow struct {
 	AddedAt                             time.Time
 }
 
-// tables is the module's SQL, rebound for the store's dialect once.
-type tables struct {
-	db *store.DB
-	d  store.Dialect
-
-	qBump, qGen, qInsertLease, qDeleteSigned, qUpsertStolen, qDeleteStolen string
-	qUpsertDeleg, qDelegOf, qUpsertRequest                                 string
-}
-
-func newTables(db *store.DB) *tables {
-	d := db.Dialect()
-	return &tables{db: db, d: d,
-		qBump: d.Rebind("UPDATE activation_meta SET value = value + 1 WHERE name = 'generation'"),
-		qGen:  d.Rebind("SELECT value FROM activation_meta WHERE name = 'generation'"),
-		qInsertLease: d.Rebind("INSERT INTO activation_leases (serial, line_hash, line, expires, verified, origin, source, added_at) " +
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial, line_hash) DO NOTHING"),
-		qDeleteSigned: d.Rebind("DELETE FROM activation_leases WHERE serial = ? AND origin = 'signed' AND expires <> '00000000T000000Z' AND expires <= ?"),
-		qUpsertStolen: d.Upsert("activation_stolen", []string{"serial"}, []string{"note", "marked_at", "marked_by"}),
-		qDeleteStolen: d.Rebind("DELETE FROM activation_stolen WHERE serial = ?"),
-		qUpsertDeleg:  d.Upsert("activation_delegations", []string{"serial"}, []string{"uuid", "line", "expires", "source", "added_at"}),
-		qDelegOf:      d.Rebind("SELECT uuid, expires FROM activation_delegations WHERE serial = ?"),
-		qUpsertRequest: d.Rebind("INSERT INTO activation_requests (serial, first_at, last_at, last_from, last_given, last_lease_at, last_stolen_at, requests) " +
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial) DO UPDATE SET last_at = excluded.last_at, " +
-			"last_from = excluded.last_from, last_given = excluded.last_given, " +
-			"last_lease_at = CASE WHEN excluded.last_lease_at <> '' THEN excluded.last_lease_at ELSE activation_requests.last_lease_at END, " +
-			"last_stolen_at = CASE WHEN excluded.last_stolen_at <> '' THEN excluded.last_stolen_at ELSE activation_requests.last_stolen_at END, " +
-			"requests = activation_requests.requests + excluded.requests"),
-	}
-}
-
-func lineHash(line string) string {
-	sum := sha256.Sum256([]byte(line))
-	return hex.EncodeToString(sum[:])
-}
-
-// bump advances the generation inside tx and returns the new value. Every
-// write that changes an answer calls it, so servers notice.
-func (t *tables) bump(ctx context.Context, tx *sql.Tx) (int64, error) {
-	if _, err := tx.ExecContext(ctx, t.qBump); err != nil {
-		return 0, fmt.Errorf("bump generation: %w", err)
-	}
-	var gen int64
-	if err := tx.QueryRowContext(ctx, t.qGen).Scan(&gen); err != nil {
-		return 0, fmt.Errorf("read generation: %w", err)
-	}
-	return gen, nil
-}
-
-// generation reads the current generation (the poller's one cheap query).
-func (t *tables) generation(ctx context.Context) (int64, error) {
-	var gen int64
-	err := t.db.Reader().QueryRowContext(ctx, t.qGen).Scan(&gen)
-	return gen, err
-}
-
-// insertLease stores r unless the same line is already stored; it reports
-// whether a row was added.
-func (t *tables) insertLease(ctx context.Context, tx *sql.Tx, r leaseRow) (bool, error) {
-	verified := 0
-	if r.Verified {
-		verified = 1
-	}
-	res, err := tx.ExecContext(ctx, t.qInsertLease, r.Serial, lineHash(r.Line), r.Line, r.Expires, verified,
-		r.Origin, r.Source, fmtTime(r.AddedAt))
-	if err != nil {
-		return false, fmt.Errorf("store lease for %s: %w", r.Serial, err)
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
-}
-
-// snapshot is everything the answers depend on, read in one transaction so
-// that it matches its generation.
-type snapshot struct {
-	gen         int64
-	leases      []leaseRow
-	stolen      []stolenRow
-	delegations []delegationRow
-}
-
-func (t *tables) snapshot(ctx context.Context, withExpired bool, now time.Time) (*snapshot, error) {
-	tx, err := t.db.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	s := &snapshot{}
-	if err := tx.QueryRowContext(ctx, t.qGen).Scan(&s.gen); err != nil {
-		return nil, fmt.Errorf("read generation: %w", err)
-	}
-	if s.leases, err = t.leases(ctx, tx, nil); err != nil {
-		return nil, err
-	}
-	if !withExpired {
-		s.leases = currentLeases(s.leases, now)
-	}
-	if s.stolen, err = t.stolenMarks(ctx, tx); err != nil {
-		return nil, err
-	}
-	if s.delegations, err = t.delegations(ctx, tx); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// leases lists stored leases, of the given serials only when serials is
-// not empty, ordered by serial.
-func (t *tables) leases(ctx context.Context, q querier, serials []string) ([]leaseRow, error) {
-	query := "SELECT serial, line, expires, verified, origin, source, added_at FROM activation_leases"
-	args := make([]any, len(serials))
-	if len(serials) > 0 {
-		query += " WHERE serial IN (?" + repeat(", ?", len(serials)-1) + ")"
-		for i, s := range serials {
-			args[i] = s
-		}
-	}
-	rows, err := q.QueryContext(ctx, t.d.Rebind(query+" ORDER BY serial"), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list leases: %w", err)
-	}
-	defer rows.Close()
-	var out []leaseRow
-	for rows.Next() {
-		var r leaseRow
-		var verified int
-		var added string
-		if err := rows.Scan(&r.Serial, &r.Line, &r.Expires, &verified, &r.Origin, &r.Source, &added); err != nil {
-			return nil, fmt.Errorf("list leases: %w", err)
-		}
-		r.Verified, r.AddedAt = verified != 0, parseTime(added)
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-func (t *tables) stolenMarks(ctx context.Context, q querier) ([]stolenRow, error) {
-	rows, err := q.QueryContext(ctx, "SELECT serial, note, marked_at, marked_by FROM activation_stolen ORDER BY serial")
-	if err != nil {
-		return nil, fmt.Errorf("list stolen: %w", err)
-	}
-	defer rows.Close()
-	var out []stolenRow
-	for rows.Next() {
-		var r stolenRow
-		var at string
-		if err := rows.Scan(&r.Serial, &r.Note, &at, &r.MarkedBy); err != nil {
-			return nil, fmt.Errorf("list stolen: %w", err)
-		}
-		r.MarkedAt = parseTime(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-func (t *tables) delegations(ctx context.Context, q querier) ([]delegationRow, error) {
-	rows, err := q.QueryContext(ctx, "SELECT serial, uuid, line, expires, source, added_at FROM activation_delegations ORDER BY serial")
-	if err != nil {
-		return nil, fmt.Errorf("list delegations: %w", err)
-	}
-	defer rows.Close()
-	var out []delegationRow
-	for rows.Next() {
-		var r delegationRow
-		var at string
-		if err := rows.Scan(&r.Serial, &r.UUID, &r.Line, &r.Expires, &r.Source, &at); err != nil {
-			return nil, fmt.Errorf("list delegations: %w", err)
-		}
-		r.AddedAt = parseTime(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-func repeat(s string, n int) string {
-	out := make([]byte, 0, len(s)*n)
-	for range n {
-		out = append(out, s...)
-	}
-	return string(out)
-}
-
 // requestRow is one serial's request record.
 type requestRow struct {
 	serial            string
@@ -234,40 +97,10 @@ type requestRow struct {
 	n                 int64
 }
 
-func (t *tables) requests(ctx context.Context) ([]requestRow, error) {
-	rows, err := t.db.Reader().QueryContext(ctx, "SELECT serial, first_at, last_at, last_from, last_given, "+
-		"last_lease_at, last_stolen_at, requests FROM activation_requests ORDER BY serial")
-	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
-	}
-	defer rows.Close()
-	var out []requestRow
-	for rows.Next() {
-		var r requestRow
-		var first, last, leaseAt, stolenAt string
-		if err := rows.Scan(&r.serial, &first, &last, &r.from, &r.given, &leaseAt, &stolenAt, &r.n); err != nil {
-			return nil, fmt.Errorf("list requests: %w", err)
-		}
-		r.first, r.last, r.leaseAt, r.stolenAt = parseTime(first), parseTime(last), parseTime(leaseAt), parseTime(stolenAt)
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// delegationUUIDs maps serials to the UUIDs their del01 lines gave.
-func (t *tables) delegationUUIDs(ctx context.Context) (map[string]string, error) {
-	rows, err := t.db.Reader().QueryContext(ctx, "SELECT serial, uuid FROM activation_delegations WHERE uuid <> ''")
-	if err != nil {
-		return nil, fmt.Errorf("list delegation UUIDs: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var sn, u string
-		if err := rows.Scan(&sn, &u); err != nil {
-			return nil, fmt.Errorf("list delegation UUIDs: %w", err)
-		}
-		out[sn] = u
-	}
-	return out, rows.Err()
+// snapshot is everything the answers depend on, read at one generation.
+type snapshot struct {
+	gen         int64
+	leases      []leaseRow
+	stolen      []stolenRow
+	delegations []delegationRow
 }

@@ -117,13 +117,13 @@ func (m *Module) uuidOf(l *laptop, serial string) string {
 // else from id registrations): the server's in-memory view while serving,
 // else read now, without loading every lease into memory.
 func (m *Module) laptopUUIDs(ctx context.Context) (func(serial string) string, error) {
-	if m.tables == nil {
+	if m.store == nil {
 		return nil, errNotProvisioned
 	}
 	if m.started.Load() {
 		return func(sn string) string { return m.uuidOf(m.cache.get(sn), sn) }, nil
 	}
-	fromDel, err := m.tables.delegationUUIDs(ctx)
+	fromDel, err := m.store.delegationUUIDs(ctx)
 	if err != nil {
 		return nil, core.StoreError(err, "reading delegations")
 	}
