@@ -52,7 +52,7 @@ func (m *Module) admitMethod() core.Method {
 // admit applies the admission rules (spec §4.3) in order: a known client
 // with a key, its quota, load and disk, free slots, grants per window.
 func (m *Module) admit(ctx context.Context, in AdmitArgs) (Admission, error) {
-	set, db, err := m.state()
+	set, recs, err := m.state()
 	if err != nil {
 		return Admission{}, err
 	}
@@ -67,7 +67,7 @@ func (m *Module) admit(ctx context.Context, in AdmitArgs) (Admission, error) {
 		return Admission{Reason: why, RetryAfter: int(keyRetry.Seconds())}, nil
 	}
 	if set.Quota > 0 {
-		st, ok, err := stats(ctx, db, c.UID)
+		st, ok, err := recs.clientStats(ctx, c.UID)
 		if err != nil {
 			return Admission{}, core.StoreError(err, "reading the client's usage")
 		}
@@ -82,7 +82,7 @@ func (m *Module) admit(ctx context.Context, in AdmitArgs) (Admission, error) {
 		}
 		return Admission{Reason: err.Error(), RetryAfter: int(busyRetry.Seconds())}, nil
 	}
-	ref, err := m.slots.grant(ctx, c.UID, set)
+	ref, err := recs.grant(ctx, c.UID, set)
 	if err != nil {
 		return Admission{}, core.StoreError(err, "recording the admission")
 	}

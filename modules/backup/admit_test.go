@@ -27,7 +27,7 @@ func TestAdmissionStormNeverExceedsMax(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	sides := []*slots{h.mod.slots, {db: other, now: time.Now}}
+	sides := []recordStore{h.mod.store, newSQLiteRecords(other, time.Now)}
 	set := h.settings()
 
 	var mu sync.Mutex
@@ -66,7 +66,7 @@ func TestAdmissionStormNeverExceedsMax(t *testing.T) {
 	if len(granted) != maxSlots {
 		t.Fatalf("%d clients admitted, want exactly %d: %v", len(granted), maxSlots, granted)
 	}
-	live, err := h.mod.slots.list(context.Background())
+	live, err := h.mod.store.listSlots(context.Background())
 	if err != nil || len(live) != maxSlots {
 		t.Fatalf("slots %v %v", live, err)
 	}
@@ -127,7 +127,7 @@ func TestAdmissionRules(t *testing.T) {
 	}
 
 	// Quota: a client measured over it is refused outright.
-	if err := saveUsage(context.Background(), h.db, b.UID, snapshot.Usage{DiskBytes: 2 << 20}, 1, "", clock.now()); err != nil {
+	if err := h.mod.store.saveUsage(context.Background(), b.UID, snapshot.Usage{DiskBytes: 2 << 20}, 1, "", clock.now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.admit(AdmitArgs{UUID: b.UID}); core.KindOf(err) != core.KindPermission || !strings.Contains(err.Error(), "quota") {
@@ -146,7 +146,7 @@ func TestAdmissionRefusedUnderLoad(t *testing.T) {
 	if err != nil || got.Accepted || !strings.Contains(got.Reason, "full (blocks)") || got.RetryAfter != 60 {
 		t.Skipf("file system under 1%% full? %+v %v", got, err)
 	}
-	if live, _ := h.mod.slots.list(context.Background()); len(live) != 0 {
+	if live, _ := h.mod.store.listSlots(context.Background()); len(live) != 0 {
 		t.Fatalf("a busy refusal took a slot: %v", live)
 	}
 }

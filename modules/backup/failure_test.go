@@ -55,7 +55,7 @@ func TestGateDiskFullKeepsSnapshots(t *testing.T) {
 	if now, _ := snapshot.Names(h.clientDir(a.UID)); len(now) != 1 {
 		t.Fatalf("a failed backup made a snapshot: %v", now)
 	}
-	if live, _ := h.mod.slots.list(context.Background()); len(live) != 0 {
+	if live, _ := h.mod.store.listSlots(context.Background()); len(live) != 0 {
 		t.Fatalf("slot kept after a failed backup: %+v", live)
 	}
 	if k := h.eventKinds(a.UID); !strings.HasPrefix(k[len(k)-1], "backup: rsync exit") {
@@ -88,7 +88,7 @@ func TestGateClientDisconnectFreesSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	running := func() bool {
-		live, _ := h.mod.slots.list(context.Background())
+		live, _ := h.mod.store.listSlots(context.Background())
 		return len(live) == 1 && live[0].State == "running"
 	}
 	waitFor(t, "the transfer to start", running)
@@ -98,7 +98,7 @@ func TestGateClientDisconnectFreesSlot(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 	waitFor(t, "the slot to be freed", func() bool {
-		live, _ := h.mod.slots.list(context.Background())
+		live, _ := h.mod.store.listSlots(context.Background())
 		return len(live) == 0
 	})
 	waitFor(t, "the failure to be recorded", func() bool {

@@ -26,7 +26,7 @@ type gateIO struct {
 // client's request was turned down; its one line goes to the client).
 // Every refusal and every transfer is recorded in backup_events.
 func (m *Module) runGate(ctx context.Context, st gateIO, uid, original string) (int, error) {
-	set, db, err := m.state()
+	set, recs, err := m.state()
 	if err != nil {
 		return 1, err
 	}
@@ -38,7 +38,7 @@ func (m *Module) runGate(ctx context.Context, st gateIO, uid, original string) (
 		if !gate.ValidUID(uid) {
 			who = ""
 		}
-		if err := record(ctx, db, who, "refused", reason); err != nil {
+		if err := record(ctx, recs, who, "refused", reason); err != nil {
 			log.Warn("backup audit", "err", err)
 		}
 		return 1, &gate.RefusedError{Reason: reason}
@@ -56,26 +56,26 @@ func (m *Module) runGate(ctx context.Context, st gateIO, uid, original string) (
 	if errors.As(err, &re) {
 		return refuse(re.Reason)
 	} else if err != nil {
-		_ = record(ctx, db, uid, "error", err.Error())
+		_ = record(ctx, recs, uid, "error", err.Error())
 		return 1, err
 	}
 	mode := plan.Mode.String()
 	if plan.Mode == gate.Backup && set.Quota > 0 {
-		if cs, ok, err := stats(ctx, db, uid); err == nil && ok && cs.DiskBytes > set.Quota {
+		if cs, ok, err := recs.clientStats(ctx, uid); err == nil && ok && cs.DiskBytes > set.Quota {
 			return refuse(fmt.Sprintf("over the backup quota (%s of %s used)", FormatSize(cs.DiskBytes), FormatSize(set.Quota)))
 		}
 	}
 	if plan.Mode == gate.Restore {
 		// Restores are not admitted ahead; they take a free slot below,
 		// but not while the server is overloaded.
-		if held, err := m.slots.holds(ctx, uid); err == nil && !held {
+		if held, err := recs.holds(ctx, uid); err == nil && !held {
 			if err := busy(set); err != nil {
 				return refuse(err.Error())
 			}
 		}
 	}
 	pid := os.Getpid()
-	ref, err := m.slots.acquire(ctx, uid, mode, pid, set)
+	ref, err := recs.acquire(ctx, uid, mode, pid, set)
 	if err != nil {
 		return 1, fmt.Errorf("admission slot: %w", err)
 	}
@@ -104,7 +104,7 @@ func (m *Module) runGate(ctx context.Context, st gateIO, uid, original string) (
 		linger = min(lingerMax, set.SlotTTL)
 	}
 	bg := context.WithoutCancel(ctx)
-	if err := m.slots.release(bg, uid, pid, linger); err != nil {
+	if err := recs.release(bg, uid, pid, linger); err != nil {
 		log.Warn("admission slot not released (it expires)", "uid", uid, "err", err)
 	}
 	result := "ok"
@@ -116,7 +116,7 @@ func (m *Module) runGate(ctx context.Context, st gateIO, uid, original string) (
 	case code != 0:
 		result = fmt.Sprintf("rsync exit %d", code)
 	}
-	if err := saveResult(bg, db, uid, mode, result, start); err != nil {
+	if err := recs.saveResult(bg, uid, mode, result, start); err != nil {
 		log.Warn("backup result not recorded", "err", err)
 	}
 	detail := fmt.Sprintf("%s in %v: %s", result, m.clock().Sub(start).Round(time.Millisecond), strings.Join(relTargets(plan), " "))
@@ -127,7 +127,7 @@ func (m *Module) runGate(ctx context.Context, st gateIO, uid, original string) (
 	if runErr != nil {
 		kind = "error"
 	}
-	if err := record(bg, db, uid, kind, detail); err != nil {
+	if err := record(bg, recs, uid, kind, detail); err != nil {
 		log.Warn("backup audit", "err", err)
 	}
 	if runErr != nil {
@@ -145,7 +145,7 @@ func (m *Module) renewLoop(ctx context.Context, uid, mode string, pid int, ttl t
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := m.slots.renew(ctx, uid, mode, pid, ttl); err != nil && ctx.Err() == nil {
+			if err := m.store.renew(ctx, uid, mode, pid, ttl); err != nil && ctx.Err() == nil {
 				m.log.Warn("admission slot not renewed", "uid", uid, "err", err)
 			}
 		}
@@ -216,11 +216,11 @@ func (m *Module) measure(ctx context.Context, uid, clientDir string, now time.Ti
 	if len(names) > 0 {
 		latest = names[len(names)-1]
 	}
-	_, db, err := m.state()
+	_, recs, err := m.state()
 	if err != nil {
 		return err
 	}
-	return saveUsage(context.WithoutCancel(ctx), db, uid, u, len(names), latest, now)
+	return recs.saveUsage(context.WithoutCancel(ctx), uid, u, len(names), latest, now)
 }
 
 // relTargets shows the plan's paths relative to the client directory.

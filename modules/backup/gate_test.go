@@ -155,7 +155,7 @@ func TestGateBackupSnapshotRestore(t *testing.T) {
 	first := names[0]
 
 	// The slot lingers for the same run's next rsync: no new admission.
-	live, _ := h.mod.slots.list(context.Background())
+	live, _ := h.mod.store.listSlots(context.Background())
 	if len(live) != 1 || live[0].State != "granted" || live[0].PID != 0 {
 		t.Fatalf("slot after a successful backup: %+v", live)
 	}
@@ -189,7 +189,7 @@ func TestGateBackupSnapshotRestore(t *testing.T) {
 		sameTree(t, treeOf(t, dst), c.want)
 	}
 	// Usage and results were recorded for status and the quota.
-	cs, ok, err := stats(context.Background(), h.db, a.UID)
+	cs, ok, err := h.mod.store.clientStats(context.Background(), a.UID)
 	if err != nil || !ok || cs.Snapshots != 2 || cs.LastSnapshot != names[1] || cs.LastResult != "ok" || cs.DiskBytes == 0 || cs.LastRestore.IsZero() {
 		t.Fatalf("stats %+v %v", cs, err)
 	}
@@ -247,7 +247,7 @@ func TestGateDsBackupCompletionRun(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(h.clientDir(a.UID), gate.CompletionDir, a.Serial)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("marker not removed: %v", err)
 	}
-	if live, _ := h.mod.slots.list(context.Background()); len(live) != 0 {
+	if live, _ := h.mod.store.listSlots(context.Background()); len(live) != 0 {
 		t.Fatalf("slot kept after the run's last step: %+v", live)
 	}
 	// The run is over: another backup needs a new admission.

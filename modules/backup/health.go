@@ -2,7 +2,6 @@ package backup
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,14 +31,14 @@ type KeyStatus struct {
 // server saved in the store).
 func (m *Module) keyStatus(ctx context.Context) KeyStatus {
 	m.mu.RLock()
-	set, keys, serving, db, reg := m.set, m.keys, m.serving, m.db, m.reg
+	set, keys, serving, store, reg := m.set, m.keys, m.serving, m.store, m.reg
 	m.mu.RUnlock()
 	ks := KeyStatus{Path: set.AuthorizedKeys}
 	var st keyState
 	if serving {
 		st, _, _ = keys.current("", "")
-	} else if b, ok, err := db.KV("backup").Get(ctx, keyStateKey); err == nil && ok {
-		json.Unmarshal(b, &st)
+	} else if saved, ok, err := store.loadKeyState(ctx); err == nil && ok {
+		st = saved
 	}
 	if !st.OK && st.Error != "" {
 		ks.Error, ks.ErrorSince = st.Error, st.Since

@@ -167,7 +167,7 @@ func (h *harness) admit(in AdmitArgs) (Admission, error) {
 // eventKinds lists a client's audit events, oldest first.
 func (h *harness) eventKinds(uid string) []string {
 	h.t.Helper()
-	evs, err := events(context.Background(), h.db, uid, 1000)
+	evs, err := h.mod.store.listEvents(context.Background(), uid, 1000)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package backup
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -52,8 +51,6 @@ type keyState struct {
 	Failures int64     `json:"failures"`
 }
 
-const keyStateKey = "authorized_keys"
-
 // record keeps the outcome of a rewrite: the installed keys when it
 // succeeded, the error when not. A change of outcome is saved in the
 // store and logged once, not at every retry.
@@ -94,10 +91,10 @@ func (k *keySync) record(ctx context.Context, entries []authkeys.Entry, skipped 
 		return
 	}
 	k.m.mu.RLock()
-	db, log := k.m.db, k.m.log
+	store, log := k.m.store, k.m.log
 	k.m.mu.RUnlock()
-	if b, jerr := json.Marshal(st); jerr == nil && db != nil {
-		if perr := db.KV("backup").Put(context.WithoutCancel(ctx), keyStateKey, b); perr != nil {
+	if store != nil {
+		if perr := store.saveKeyState(context.WithoutCancel(ctx), st); perr != nil {
 			log.Warn("backup: the authorized_keys state is not saved for `aula backup status`", "err", perr)
 		}
 	}

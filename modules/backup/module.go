@@ -30,7 +30,6 @@ import (
 	"time"
 
 	"aula/internal/core"
-	"aula/internal/store"
 	"aula/modules/id/idapi"
 )
 
@@ -50,12 +49,11 @@ type Module struct {
 
 	mu      sync.RWMutex // guards the fields below
 	app     *core.App
-	db      *store.DB
+	store   recordStore
 	log     *slog.Logger
 	reg     idapi.Clients
 	set     Settings // effective in this process
 	setErr  error    // why this process's own options do not resolve
-	slots   *slots
 	keys    *keySync
 	serving bool // Start ran: this is `aula serve`
 
@@ -88,8 +86,9 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	set, setErr := m.opts.resolve(env.Store.Dir())
-	if saved, ok, err := savedSettings(ctx, env.Store); err != nil {
+	st := newSQLiteRecords(env.Store, m.clock)
+	set, setErr := m.opts.resolve(st.dir())
+	if saved, ok, err := savedSettings(ctx, st); err != nil {
 		log.Warn("ignoring the saved backup settings", "err", err)
 	} else if ok {
 		set, setErr = saved, nil
@@ -99,8 +98,7 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	if m.now == nil {
 		m.now = time.Now
 	}
-	m.app, m.db, m.log, m.reg, m.set, m.setErr = env.App, env.Store, log, reg, set, setErr
-	m.slots = &slots{db: env.Store, now: m.clock}
+	m.app, m.store, m.log, m.reg, m.set, m.setErr = env.App, st, log, reg, set, setErr
 	m.keys = &keySync{m: m, kickc: make(chan struct{}, 1)}
 	env.Events.Subscribe(idapi.TopicChanges, m.onChanges)
 	return nil
@@ -114,13 +112,13 @@ func (m *Module) clock() time.Time {
 }
 
 // state returns what Provision set.
-func (m *Module) state() (Settings, *store.DB, error) {
+func (m *Module) state() (Settings, recordStore, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if m.db == nil {
+	if m.store == nil {
 		return Settings{}, nil, errors.New("backup: module used before it was provisioned")
 	}
-	return m.set, m.db, nil
+	return m.set, m.store, nil
 }
 
 // onChanges rewrites authorized_keys once per batch of registration
@@ -145,11 +143,11 @@ func (m *Module) onChanges(ctx context.Context, _ core.Event) {
 // them for the gate, creates the backup directories, writes
 // authorized_keys and starts the key writer and the housekeeping loop.
 func (m *Module) Start(ctx context.Context) error {
-	_, db, err := m.state()
+	_, recs, err := m.state()
 	if err != nil {
 		return err
 	}
-	set, setErr := m.opts.resolve(db.Dir())
+	set, setErr := m.opts.resolve(recs.dir())
 	if setErr != nil {
 		// Keep serving everything else: backups stay off until fixed.
 		m.log.Error("backups disabled: authorized_keys is not written", "err", setErr)
@@ -157,7 +155,7 @@ func (m *Module) Start(ctx context.Context) error {
 	if err := prepareDirs(set); err != nil {
 		return err
 	}
-	if err := set.save(ctx, db); err != nil {
+	if err := recs.saveSettings(ctx, set); err != nil {
 		return fmt.Errorf("backup: save settings: %w", err)
 	}
 	m.mu.Lock()
@@ -209,7 +207,7 @@ func (m *Module) loop(stop <-chan struct{}) {
 			return
 		case <-keys.kickc:
 		case <-tick.C:
-			if err := pruneEvents(ctx, m.db, m.clock()); err != nil {
+			if err := m.store.pruneEvents(ctx, m.clock().Add(-eventRetention)); err != nil {
 				m.log.Warn("backup events not pruned", "err", err)
 			}
 		}

@@ -2,13 +2,11 @@ package backup
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
-	"aula/internal/store"
 	"aula/modules/backup/authkeys"
 	"aula/modules/backup/snapshot"
 	"aula/modules/backup/sysload"
@@ -33,12 +31,6 @@ type Settings struct {
 	SnapshotOn     string          `json:"snapshot_on"` // "every" or "completion"
 	AllowRoot      bool            `json:"allow_root"`
 }
-
-// settingsKey is where the server saves its Settings (store KV).
-const (
-	settingsNS  = "backup"
-	settingsKey = "settings"
-)
 
 // resolve computes Settings from the options; dataDir is absolute.
 func (o *options) resolve(dataDir string) (Settings, error) {
@@ -84,25 +76,12 @@ func (o *options) resolve(dataDir string) (Settings, error) {
 	return s, nil
 }
 
-// save stores s for the gate and admin commands.
-func (s Settings) save(ctx context.Context, db *store.DB) error {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	return db.KV(settingsNS).Put(ctx, settingsKey, b)
-}
-
 // savedSettings reads what the server saved; ok is false when no server
 // has started on this data directory yet.
-func savedSettings(ctx context.Context, db *store.DB) (Settings, bool, error) {
-	b, ok, err := db.KV(settingsNS).Get(ctx, settingsKey)
+func savedSettings(ctx context.Context, st recordStore) (Settings, bool, error) {
+	s, ok, err := st.loadSettings(ctx)
 	if err != nil || !ok {
 		return Settings{}, false, err
-	}
-	var s Settings
-	if err := json.Unmarshal(b, &s); err != nil {
-		return Settings{}, false, fmt.Errorf("saved backup settings: %w", err)
 	}
 	if !filepath.IsAbs(s.Root) || s.MaxConcurrent < 1 || s.SlotTTL <= 0 {
 		return Settings{}, false, fmt.Errorf("saved backup settings are incomplete")

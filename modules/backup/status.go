@@ -37,7 +37,7 @@ func (m *Module) statusMethod() core.Method {
 }
 
 func (m *Module) status(ctx context.Context, _ struct{}) (Status, error) {
-	set, db, err := m.state()
+	set, recs, err := m.state()
 	if err != nil {
 		return Status{}, err
 	}
@@ -45,10 +45,10 @@ func (m *Module) status(ctx context.Context, _ struct{}) (Status, error) {
 	fail := func(err error) (Status, error) {
 		return Status{}, core.StoreError(err, "reading the backup records")
 	}
-	if out.Slots, err = m.slots.list(ctx); err != nil {
+	if out.Slots, err = recs.listSlots(ctx); err != nil {
 		return fail(err)
 	}
-	if out.Clients, err = allStats(ctx, db); err != nil {
+	if out.Clients, err = recs.listStats(ctx); err != nil {
 		return fail(err)
 	}
 	m.mu.RLock()
@@ -64,7 +64,7 @@ func (m *Module) status(ctx context.Context, _ struct{}) (Status, error) {
 			c.NotRegistered = true
 		}
 	}
-	if out.Recent, err = events(ctx, db, "", recentEvents); err != nil {
+	if out.Recent, err = recs.listEvents(ctx, "", recentEvents); err != nil {
 		return fail(err)
 	}
 	out.Keys = m.keyStatus(ctx)
