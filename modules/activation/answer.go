@@ -47,6 +47,19 @@ const answerHelp = `The reply an XO laptop gets on TCP 191, as exact bytes: its 
 // answerMethod is activation.answer, the TCP 191 hot path as a method, so
 // that each request goes through the chain (limit, audit, metrics) like
 // any other call.
+//
+// It writes, but is deliberately not Mutates (not audited): what it
+// changes is recorded by the module itself, in a form that survives a boot
+// storm. Each request updates its serial's row of the request log
+// (activation_requests: first and last request, peer, what was given,
+// count), batched in memory and written once a second, bounded by
+// --activation-log-max-pending distinct serials, rows of unknown serials
+// pruned after 30 days; a laptop that can be given a lease it does not
+// have yet gets one signed and stored (activation_leases, origin "signed",
+// with its time), once per serial. An audit row per request would put a
+// durable write in front of every reply (thousands of XOs booting at
+// 8 am) and let anyone who can reach port 191 grow auth_audit without
+// bound with made-up serials. Decision log: docs/ARCHITECTURE.md.
 func (m *Module) answerMethod() core.Method {
 	meth := core.Func("answer", answerHelp, func(ctx context.Context, in AnswerArgs) ([]byte, error) {
 		peer := ""

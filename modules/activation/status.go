@@ -19,7 +19,7 @@ func (m *Module) leaseMethod() core.Method {
 		"Returns the laptop's activation lease text (every current lease line), as TCP 191 would: "+
 			"a stolen laptop gets a permission error (HTTP 403), one without a lease not found (404).",
 		m.leaseFor)
-	return meth // public: any laptop may ask, as on TCP 191
+	return meth // public: any laptop may ask, as on TCP 191; not audited, as activation.answer (answer.go)
 }
 
 func (m *Module) leaseFor(ctx context.Context, in SerialArg) (LeaseReply, error) {
