@@ -12,7 +12,7 @@
 //     snapshots after a successful backup (package snapshot);
 //   - admission (admit.go, control.go): GET /client/backup, the SSK and
 //     XS ds-backup availability checks; slots live in the store
-//     (backup_slots) because the gate is another process (slots.go);
+//     (recordStore, store.go) because the gate is another process;
 //   - admin methods and commands (list.go, status.go).
 //
 // The gate opens the same data directory as the server, so the backup SSH
