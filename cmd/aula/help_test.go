@@ -101,3 +101,47 @@ func TestHelpCitesOnlyRepositoryFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestFrontEndHelp: `aula help FRONTEND` works for every front end like
+// `aula help MODULE`; `aula help chat` explains configuring a magic and
+// lists every --chat-* option with its default, from the declarations;
+// front ends' help cites only files this repository has.
+func TestFrontEndHelp(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fes := core.RegisteredFrontEnds()
+	if len(fes) < 3 {
+		t.Fatalf("only %d front ends", len(fes))
+	}
+	texts := map[string]string{}
+	for _, f := range fes {
+		var out, errOut bytes.Buffer
+		if code := cli.Run(context.Background(), &out, &errOut, []string{"help", f.ID}); code != 0 || out.Len() < 40 {
+			t.Errorf("aula help %s: exit %d\nstdout: %s\nstderr: %s", f.ID, code, out.String(), errOut.String())
+		}
+		texts[f.ID] = out.String()
+		for _, p := range repoPath.FindAllString(out.String(), -1) {
+			if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+				t.Errorf("aula help %s cites %s, which is not in the repository", f.ID, p)
+			}
+		}
+	}
+	chat := texts["chat"]
+	for _, name := range cli.OptionNames() {
+		if strings.HasPrefix(name, "chat-") && !strings.Contains(chat, "  --"+name+" ") && !strings.Contains(chat, "  --"+name+"\n") {
+			t.Errorf("aula help chat does not list --%s", name)
+		}
+	}
+	flat := strings.Join(strings.Fields(chat), " ") // the option list is wrapped
+	for _, want := range []string{"[chat-magic]", "--chat-magic-file", `(default ":2178")`, "(default 1048576)", "hmac-sha256", "aula user groups"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("aula help chat lacks %q", want)
+		}
+	}
+	// A name that is a module and a front end shows both.
+	if a := texts["activation"]; !strings.Contains(a, "--activation-listen") {
+		t.Errorf("aula help activation lacks the front end's --activation-listen:\n%s", a)
+	}
+}

@@ -16,11 +16,21 @@ func runHelp(ctx context.Context, st *stdio, args []string) error {
 		return nil
 	}
 	topic := strings.Join(args, " ")
-	if info, ok := core.Lookup(topic); ok {
+	info, isModule := core.Lookup(topic)
+	fe, isFrontEnd := lookupFrontEnd(topic)
+	if isModule {
 		fmt.Fprint(st.out, info.Help)
 		if !strings.HasSuffix(info.Help, "\n") {
 			fmt.Fprintln(st.out)
 		}
+	}
+	if isFrontEnd {
+		if isModule {
+			fmt.Fprintln(st.out)
+		}
+		fmt.Fprint(st.out, frontEndHelp(fe))
+	}
+	if isModule || isFrontEnd {
 		return nil
 	}
 	if name, _, fn := find(args); fn != nil && name == topic {
@@ -32,7 +42,48 @@ func runHelp(ctx context.Context, st *stdio, args []string) error {
 		ids = append(ids, m.ID)
 	}
 	sort.Strings(ids)
-	return usageError{fmt.Sprintf("no module or command %q (modules: %s)", topic, strings.Join(ids, ", "))}
+	var fes []string
+	for _, f := range core.RegisteredFrontEnds() {
+		fes = append(fes, f.ID)
+	}
+	return usageError{fmt.Sprintf("no module, front end or command %q (modules: %s; front ends: %s)",
+		topic, strings.Join(ids, ", "), strings.Join(fes, ", "))}
+}
+
+func lookupFrontEnd(id string) (core.FrontEndInfo, bool) {
+	for _, f := range core.RegisteredFrontEnds() {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return core.FrontEndInfo{}, false
+}
+
+// frontEndHelp is what `aula help FRONTEND` prints: the front end's help
+// and the options of its config section, from their declarations (so the
+// list is the code's), with their defaults.
+func frontEndHelp(f core.FrontEndInfo) string {
+	var b strings.Builder
+	help := f.Help
+	if !strings.Contains(help, "\n") {
+		help = fmt.Sprintf("%s front end: %s\n", f.ID, help)
+	}
+	b.WriteString(help)
+	if !strings.HasSuffix(help, "\n") {
+		b.WriteString("\n")
+	}
+	if f.Section == "" {
+		b.WriteString("\nIts options are top-level ones; `aula serve --help` lists every option.\n")
+		return b.String()
+	}
+	s, _, _, _, err := declareAll()
+	if err != nil {
+		fmt.Fprintf(&b, "\n(cannot list the options: %v)\n", err)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "\nOptions of the [%s] section (in a config file, a key inside [%s] drops the %q prefix):\n", f.Section, f.Section, f.Section+"-")
+	s.SectionUsage(&b, f.Section)
+	return b.String()
 }
 
 // CommandNames lists every command: the built-in ones and each registered

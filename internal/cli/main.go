@@ -45,7 +45,7 @@ func builtins() []command {
 		{"db status", "[OPTIONS]", "list applied and pending database migrations", runDBStatus, true},
 		{"version", "", "print aula's version", runVersion, false},
 		{"agent", agent.Usage, "run the lab agent on a lab computer (dials the server's --lab-listen)", runAgent, false},
-		{"help", "[MODULE|COMMAND]", "show help for a module or a command", runHelp, false},
+		{"help", "[MODULE|FRONTEND|COMMAND]", "show help for a module, a front end or a command", runHelp, false},
 	}
 }
 
@@ -174,6 +174,6 @@ func printUsage(w io.Writer) {
 	for _, mc := range mods {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, mc.cmd.Name, mc.cmd.Help)
 	}
-	fmt.Fprintln(w, "\n`aula help MODULE` shows a module's help; `aula COMMAND --help` a command's options.")
+	fmt.Fprintln(w, "\n`aula help MODULE` shows a module's help (`aula help FRONTEND` a front end's, e.g. chat); `aula COMMAND --help` a command's options.")
 	fmt.Fprintln(w, "Every option can also be set in /etc/aula.conf or as AULA_<NAME>; see `aula config`.")
 }

@@ -100,7 +100,7 @@ func certName(cert *x509.Certificate) string {
 
 // become sets the caller to a proven identity with its groups.
 func (m *Module) become(ctx context.Context, c *core.Call, name, via string) error {
-	groups, err := m.groupsOf(ctx, name)
+	groups, err := m.cachedGroupsOf(ctx, name)
 	if err != nil {
 		return core.StoreError(err, "reading groups")
 	}

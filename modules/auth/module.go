@@ -47,6 +47,7 @@ type Module struct {
 	anon    *limit.Limiter // nil: anonymous calls are not rate limited
 	verify  *verifier
 	aclFile string
+	groups  groupCache // identities' groups (groupcache.go)
 
 	hupMu sync.Mutex
 	hup   chan os.Signal

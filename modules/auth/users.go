@@ -110,7 +110,7 @@ func (m *Module) groupsOf(ctx context.Context, name string) ([]string, error) {
 
 func (m *Module) addUser(ctx context.Context, name, hash string, groups []string) error {
 	now := fmtTime(time.Now())
-	return m.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return m.changedGroups(m.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, m.q(`SELECT COUNT(*) FROM auth_users WHERE name = ?`), name).Scan(&n); err != nil {
 			return err
@@ -123,7 +123,7 @@ func (m *Module) addUser(ctx context.Context, name, hash string, groups []string
 			return err
 		}
 		return setGroupsTx(ctx, m, tx, name, groups)
-	})
+	}))
 }
 
 func setGroupsTx(ctx context.Context, m *Module, tx *sql.Tx, name string, groups []string) error {
@@ -158,7 +158,7 @@ func (m *Module) setHash(ctx context.Context, name, hash string) error {
 
 // removeUser deletes a user with its groups and sessions.
 func (m *Module) removeUser(ctx context.Context, name string) error {
-	return m.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return m.changedGroups(m.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, m.q(`DELETE FROM auth_users WHERE name = ?`), name)
 		if err != nil {
 			return err
@@ -174,11 +174,11 @@ func (m *Module) removeUser(ctx context.Context, name string) error {
 		}
 		_, err = tx.ExecContext(ctx, m.q(`DELETE FROM auth_sessions WHERE name = ?`), name)
 		return err
-	})
+	}))
 }
 
 func (m *Module) setGroups(ctx context.Context, name string, groups []string) error {
-	return m.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return setGroupsTx(ctx, m, tx, name, groups) })
+	return m.changedGroups(m.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return setGroupsTx(ctx, m, tx, name, groups) }))
 }
 
 // listUsers lists password users and identities with groups, by name.
