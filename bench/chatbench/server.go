@@ -175,6 +175,47 @@ func (s *server) coldStarts(n int, gap time.Duration) ([]time.Duration, error) {
 	return out, nil
 }
 
+// burstStarts starts n consoles at once (more than the spare pool holds),
+// each timed from its console.start request to its splash reply, then
+// ends them.
+func (s *server) burstStarts(n int) ([]time.Duration, error) {
+	type result struct {
+		d     time.Duration
+		magic string
+		err   error
+	}
+	res := make(chan result, n)
+	for i := range n {
+		go func() {
+			t0 := time.Now()
+			_, cmagic, err := s.start(fmt.Sprintf("burst%d", i))
+			if err != nil {
+				res <- result{err: err}
+				return
+			}
+			r, err := s.call(map[string]any{"cmd": "splash", "text": ""}, cmagic)
+			d := time.Since(t0)
+			if o, _ := r["output"].(string); err == nil && !strings.HasPrefix(o, "IVLE ") {
+				err = fmt.Errorf("splash reply %v", r)
+			}
+			res <- result{d, cmagic, err}
+		}()
+	}
+	var out []time.Duration
+	var first error
+	for range n {
+		r := <-res
+		if r.magic != "" {
+			defer s.terminate(r.magic)
+		}
+		if r.err != nil && first == nil {
+			first = r.err
+		}
+		out = append(out, r.d)
+	}
+	return out, first
+}
+
 func (s *server) listSandbox() string {
 	r, err := s.app.Handle(context.Background(), local("console.list", map[string]any{}))
 	if err != nil {

@@ -133,8 +133,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// As root with bubblewrap, a console is started ahead and a start only
-// assigns it its user; another is then started for the next user.
+// As root with bubblewrap, consoles are started ahead when the server
+// starts, and a start only assigns one its user; the pool is refilled.
 func TestSpare(t *testing.T) {
 	e := newEnv(t)
 	bwrap, _ := e.m.sandbox()
@@ -149,19 +149,88 @@ func TestSpare(t *testing.T) {
 		}
 		return e.m.spares[0]
 	}
-	if spare() != nil {
-		t.Fatal("a spare before any console was asked for")
-	}
-	e.start("hob") // cold; starts the first spare
-	waitFor(t, "a spare", func() bool { return spare() != nil })
+	waitFor(t, "a spare from the server's start", func() bool { return spare() != nil })
 	first := spare()
+	// A waiting spare's processes (bubblewrap's and Python) are niced.
+	pids := descendants(first.cmd.Process.Pid)
+	if len(pids) < 2 {
+		t.Fatalf("spare's processes: %v", pids)
+	}
+	for _, pid := range pids {
+		if n := niceOf(t, pid); n != spareNice {
+			t.Fatalf("spare process %d (of %v) has nice %d, want %d", pid, pids, n, spareNice)
+		}
+	}
 	s := e.start("ivy")
-	if got := e.m.byHandle[s.Handle]; got != first {
+	e.m.mu.Lock()
+	got := e.m.byHandle[s.Handle]
+	e.m.mu.Unlock()
+	if got != first {
 		t.Fatal("start did not use the spare")
 	}
-	out, r := e.session(s.Handle, "block", "import os\nprint(os.getuid() >= 200000, os.getcwd())\n")
-	if out != "True /home/ivy\n" || !has(r, "okay") {
+	out, r := e.session(s.Handle, "block", "import os\nprint(os.getuid() >= 200000, os.getcwd(), os.getpriority(os.PRIO_PROCESS, 0))\n")
+	if out != "True /home/ivy 0\n" || !has(r, "okay") {
 		t.Fatalf("assigned spare: %q %v", out, r)
 	}
 	waitFor(t, "the next spare", func() bool { c := spare(); return c != nil && c != first })
+}
+
+// pool is the spare pool's state, checked against the cap on every look.
+func (e *env) pool() (spares, refilling, running int) {
+	e.t.Helper()
+	e.m.mu.Lock()
+	defer e.m.mu.Unlock()
+	spares, refilling, running = len(e.m.spares), e.m.refilling, len(e.m.byID)
+	if n := running + e.m.starting + spares + refilling; n > e.m.opts.maxConsoles() {
+		e.t.Fatalf("%d running, %d starting, %d spare, %d being started: over --console-max %d",
+			running, e.m.starting, spares, refilling, e.m.opts.maxConsoles())
+	}
+	return
+}
+
+// Spares count against --console-max: a full server holds none, a start
+// on it is refused as for any full server, and an ended console makes
+// room for a spare again.
+func TestSparesWithinCap(t *testing.T) {
+	e := newEnv(t, "--console-max=2", "--console-spares=2", "--console-max-per-user=2")
+	bwrap, _ := e.m.sandbox()
+	if !e.m.spareMode(bwrap) {
+		t.Skip("spares need root and bubblewrap")
+	}
+	settled := func(spares int) func() bool {
+		return func() bool { s, r, _ := e.pool(); return s == spares && r == 0 }
+	}
+	waitFor(t, "two spares", settled(2))
+	a := e.start("amy")
+	waitFor(t, "one spare beside one console", settled(1))
+	e.start("bob")
+	if s, r, n := e.pool(); s != 0 || r != 0 || n != 2 {
+		t.Fatalf("full server: %d spares, %d being started, %d running", s, r, n)
+	}
+	if _, err := e.call("console.start", map[string]any{"user": "cat"}); core.KindOf(err) != core.KindUnavailable {
+		t.Fatalf("start on a full server: %v", err)
+	}
+	if r := e.send(a.Handle, "terminate", ""); !has(r, "terminate") {
+		t.Fatalf("terminate: %v", r)
+	}
+	waitFor(t, "a spare once a console ended", settled(1))
+	c := e.start("cat")
+	if out, r := e.session(c.Handle, "block", "print(6 * 7)\n"); out != "42\n" || !has(r, "okay") {
+		t.Fatalf("console from the refilled pool: %q %v", out, r)
+	}
+}
+
+// niceOf reads a process's nice value (field 19 of /proc/PID/stat).
+func niceOf(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	n, err := strconv.Atoi(f[16])
+	if err != nil {
+		t.Fatalf("/proc/%d/stat: %q", pid, b)
+	}
+	return n
 }

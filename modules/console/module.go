@@ -71,14 +71,15 @@ func (m *Module) Provision(ctx context.Context, env *core.Env) error {
 	return os.MkdirAll(filepath.Join(m.dir, "run"), 0o700)
 }
 
-// Start begins ending idle consoles and clears records a previous server
-// left (their consoles died with it: the jail dies with its parent).
-// Nothing is started until the first console.start: a server that serves
-// no consoles runs no Python.
+// Start begins ending idle consoles, clears records a previous server
+// left (their consoles died with it: the jail dies with its parent) and
+// starts the spare consoles (spares.go), so the first console.start is as
+// quick as the next.
 func (m *Module) Start(ctx context.Context) error {
 	m.clearStaleRuns()
 	m.stop, m.done = make(chan struct{}), make(chan struct{})
 	go m.reap()
+	m.fillSpares()
 	return nil
 }
 

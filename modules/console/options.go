@@ -57,8 +57,8 @@ func declare(sec *config.Section) *options {
 			"first uid given to console users when aula runs as root (each user gets its own, from here up)").Validate(config.PositiveInt),
 		startWait: sec.Duration("start-timeout", 10*time.Second,
 			"time a new console has to come up"),
-		spares: sec.Int("spares", 1,
-			"consoles started ahead, waiting for a user, when aula runs as root with bubblewrap (a start then only assigns one); each holds an idle console's memory").Validate(nonNegative),
+		spares: sec.Int("spares", 2,
+			"consoles started ahead (from server start, refilled after each start), waiting for a user, when aula runs as root with bubblewrap: a start then only assigns one; they count against --console-max and each holds an idle console's memory (0: every start is cold)").Validate(nonNegative),
 		versionText: sec.String("version", "aula",
 			`version shown in the splash ("IVLE <version> Python Console")`),
 	}

@@ -9,10 +9,13 @@ import (
 // Spares: with privileged bubblewrap (aula is root) every console starts
 // the same (all users' directories mounted, no user yet), so up to
 // --console-spares of them are started ahead, and console.start only
-// assigns one its user: the jail and Python are already up. The first
-// console.start starts them (a server serving no consoles runs none).
-// They are not counted in --console-max; each holds an idle console's
-// memory.
+// assigns one its user (uid and directory): the jail and Python are
+// already up. The pool is filled when the server starts and refilled in
+// the background after each start. Spares count against --console-max:
+// running, starting and spare consoles together never pass it, so a full
+// server holds no spares (a start is then cold) and a spare never stands
+// in the way of a start (a start takes a spare or starts its own within
+// the cap). Each holds an idle console's memory.
 
 // spareMode reports whether consoles start as spares here.
 func (m *Module) spareMode(bwrap bool) bool { return bwrap && os.Geteuid() == 0 }
@@ -34,11 +37,32 @@ func (m *Module) takeSpare() *console {
 	return nil
 }
 
-// refill starts spares in the background until --console-spares wait.
+// fillSpares starts the pool at server start, once the sandbox check
+// (which runs bubblewrap once) has said spares can be made here; in the
+// background, so a server comes up without waiting for Python.
+func (m *Module) fillSpares() {
+	if m.opts.spares.Get() == 0 {
+		return
+	}
+	m.refillWG.Add(1)
+	go func() {
+		defer m.refillWG.Done()
+		if bwrap, err := m.sandbox(); err == nil && m.spareMode(bwrap) {
+			m.refill()
+		}
+	}()
+}
+
+// refill starts spares in the background until --console-spares wait, or
+// running, starting and spare consoles reach --console-max. It waits while
+// starts are in progress: in a burst larger than the pool, spares started
+// then would only take CPU from the starts being served (each started
+// without a spare starts its own); the last start to finish refills.
 func (m *Module) refill() {
 	want := m.opts.spares.Get()
 	m.mu.Lock()
-	if m.closed || len(m.spares)+m.refilling >= want {
+	pool := len(m.spares) + m.refilling
+	if m.closed || m.starting > 0 || pool >= want || len(m.byID)+m.starting+pool >= m.opts.maxConsoles() {
 		m.mu.Unlock()
 		return
 	}
@@ -47,7 +71,7 @@ func (m *Module) refill() {
 	m.mu.Unlock()
 	go func() {
 		defer m.refillWG.Done()
-		c, err := m.startSpare()
+		c, err := m.startSpare(true)
 		m.mu.Lock()
 		m.refilling--
 		if err == nil && !m.closed {
@@ -68,8 +92,9 @@ func (m *Module) refill() {
 	}()
 }
 
-// startSpare starts one console that waits for its user.
-func (m *Module) startSpare() (*console, error) {
+// startSpare starts one console that waits for its user; background
+// (a refill, not a start waiting for it) runs its start-up niced.
+func (m *Module) startSpare(background bool) (*console, error) {
 	root := filepath.Join(m.dir, "home")
 	if err := os.MkdirAll(root, 0o711); err != nil {
 		return nil, err
@@ -78,6 +103,9 @@ func (m *Module) startSpare() (*console, error) {
 	cmd, _, err := m.command(spec)
 	if err != nil {
 		return nil, err
+	}
+	if background {
+		niceCommand(cmd)
 	}
 	c := &console{sandbox: "bwrap", cpuSoft: time.Duration(m.opts.cpuSeconds.Get()) * time.Second, cmd: cmd}
 	if err := c.launch(m.opts.startWait.Get()); err != nil {

@@ -48,6 +48,9 @@ func (m *Module) start(ctx context.Context, in startArgs) (StartReply, error) {
 	}
 	c, err := m.launch(in, bwrap)
 	m.unreserve(in.User)
+	if m.spareMode(bwrap) {
+		m.refill() // after unreserve: this start no longer counts twice against the cap
+	}
 	if err != nil {
 		return StartReply{}, err
 	}
@@ -101,13 +104,13 @@ func (m *Module) launch(in startArgs, bwrap bool) (*console, error) {
 	}
 	var c *console
 	if m.spareMode(bwrap) {
-		defer m.refill()
 		if c = m.takeSpare(); c == nil {
-			if c, err = m.startSpare(); err != nil {
+			if c, err = m.startSpare(false); err != nil {
 				m.log.Warn("console did not start", "user", in.User, "err", err)
 				return nil, core.Wrap(core.KindUnavailable, err, "console did not start")
 			}
 		}
+		c.unnice()
 		if err := c.assign(in.User, uid, "/home/"+in.User, m.opts.startWait.Get()); err != nil {
 			m.log.Warn("console did not start", "user", in.User, "err", err)
 			return nil, core.Wrap(core.KindUnavailable, err, "console did not start")
@@ -153,6 +156,9 @@ func (m *Module) forget(c *console) {
 	m.ended.add(c)
 	os.Remove(m.runPath(c.id))
 	m.log.Info("console ended", "id", c.id, "user", c.owner, "reason", c.reasonText())
+	if c.sandbox == "bwrap" && m.spareMode(true) {
+		m.refill() // a server that was full has room for a spare again
+	}
 }
 
 // mayUse allows a caller to start or drive a user's console: the user or

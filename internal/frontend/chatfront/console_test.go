@@ -123,7 +123,8 @@ func TestIVLEClient(t *testing.T) {
 		"globals":          `{"name":"Bob","x":42,"y":43,"z":[1,2]}`,
 		"activate":         `{"response":"okay"}`,
 		"activate_unknown": `{"msg":"KeyError('no user \"nobody-here\" (add it with ` + "`aula user add`" + `)')","response":"failure"}`,
-		"rebuild":          `{"traceback":"","type":"KeyError","value":"'rebuild_svn_config'"}`,
+		"rebuild":          `{"msg":"NotImplementedError('aula provides no Subversion: rebuild_svn_config has no svn access configuration of users to rebuild (aula keeps no svn repositories or svn access configuration)')","response":"failure"}`,
+		"rebuild_group":    `{"msg":"NotImplementedError('aula provides no Subversion: rebuild_svn_group_config has no svn access configuration of groups to rebuild (aula keeps no svn repositories or svn access configuration)')","response":"failure"}`,
 		"bad_digest":       `"Could not read Netstring size in first 9 bytes: b''"`,
 		"close":            `{"terminate":"User requested restart"}`,
 		"after_close":      `{"terminate":"User requested restart"}`,
@@ -169,5 +170,28 @@ func TestChatScript(t *testing.T) {
 	}
 	if got := run("Ada\n", started.Magic, `{"cmd": "block", "text": "n = input('name? ')\nprint('hello', n)\n"}`); got != "name? hello Ada\n{\"okay\": null}\n" {
 		t.Fatalf("input: %q", got)
+	}
+}
+
+// IVLE's usrmgt svn actions in the spec's shapes ({action: {}}), byte for
+// byte: usrmgt's failure reply saying aula provides no Subversion, for an
+// admin client; a client that may not run usrmgt actions is refused in
+// the same shape; an action IVLE never had stays the KeyError object.
+func TestUsrmgtSvnActions(t *testing.T) {
+	app := fullApp(t, map[string][]any{"ivle": {"admin"}, "alice": {"students"}})
+	s := startServer(t, app, "--chat-magic", "ivle=ivle-secret", "--chat-magic", "alice=alice-secret")
+	for _, c := range []struct{ content, magic, want string }{
+		{`{"rebuild_svn_config": {}}`, "ivle-secret",
+			`{"response": "failure", "msg": "NotImplementedError('aula provides no Subversion: rebuild_svn_config has no svn access configuration of users to rebuild (aula keeps no svn repositories or svn access configuration)')"}`},
+		{`{"rebuild_svn_group_config": {}}`, "ivle-secret",
+			`{"response": "failure", "msg": "NotImplementedError('aula provides no Subversion: rebuild_svn_group_config has no svn access configuration of groups to rebuild (aula keeps no svn repositories or svn access configuration)')"}`},
+		{`{"rebuild_svn_config": {}}`, "alice-secret",
+			`{"response": "failure", "msg": "PermissionError('permission denied')"}`},
+		{`{"rebuild_everything": {}}`, "ivle-secret",
+			`{"type": "KeyError", "value": "'rebuild_everything'", "traceback": ""}`},
+	} {
+		if got := reply(t, s.exchange(request(c.content, c.magic))); got != c.want {
+			t.Errorf("%s signed %s:\n got %s\nwant %s", c.content, c.magic, got, c.want)
+		}
 	}
 }

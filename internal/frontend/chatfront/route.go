@@ -8,12 +8,14 @@ import (
 )
 
 // usrmgtMethods maps IVLE's usrmgt actions ({"activate_user": {...}}) to
-// the methods that do them over aula's users. Actions without a method
-// here (rebuild_svn_config, ...: aula keeps no Subversion) get the §3
+// the methods that do them over aula's users (the svn rebuilds answer
+// usrmgt's failure: aula provides no Subversion). Other actions get the §3
 // KeyError error object, as an unknown action does in IVLE.
 var usrmgtMethods = map[string]string{
-	"activate_user":           "console.activate_user",
-	"create_group_repository": "console.create_group_repository",
+	"activate_user":            "console.activate_user",
+	"create_group_repository":  "console.create_group_repository",
+	"rebuild_svn_config":       "console.rebuild_svn_config",
+	"rebuild_svn_group_config": "console.rebuild_svn_group_config",
 }
 
 // shape says how a call's failure is answered.

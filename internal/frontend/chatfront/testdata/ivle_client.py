@@ -171,6 +171,7 @@ def main():
     got['activate'] = chat(host, port, {'activate_user': {'login': login}}, client_magic)
     got['activate_unknown'] = chat(host, port, {'activate_user': {'login': 'nobody-here'}}, client_magic)
     got['rebuild'] = chat(host, port, {'rebuild_svn_config': {}}, client_magic)
+    got['rebuild_group'] = chat(host, port, {'rebuild_svn_group_config': {}}, client_magic)
     try:
         chat(host, port, {'cmd': 'chat', 'text': '1\n'}, 'not the magic')
         got['bad_digest'] = 'answered'
