@@ -116,6 +116,9 @@ func (s *server) startOnce() error {
 		"--activation-listen=",
 		// Nor the lab agents' :2009; lab tests pass their own --lab-listen.
 		"--lab-listen=",
+		// Nor does a test server as root start spare Python consoles (the
+		// default): tests that want them pass their own --console-spares.
+		"--console-spares=0",
 	}, s.args...)
 	s.cmd = exec.Command(aulaBin, args...)
 	s.log = &syncBuffer{}
