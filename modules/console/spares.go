@@ -11,7 +11,8 @@ import (
 // --console-spares of them are started ahead, and console.start only
 // assigns one its user (uid and directory): the jail and Python are
 // already up. The pool is filled when the server starts and refilled in
-// the background after each start. Spares count against --console-max:
+// the background, niced (nice.go), once no start is in progress and when
+// a console ends. Spares count against --console-max:
 // running, starting and spare consoles together never pass it, so a full
 // server holds no spares (a start is then cold) and a spare never stands
 // in the way of a start (a start takes a spare or starts its own within
@@ -41,8 +42,8 @@ func (m *Module) takeSpare() *console {
 // (which runs bubblewrap once) has said spares can be made here; in the
 // background, so a server comes up without waiting for Python.
 func (m *Module) fillSpares() {
-	if m.opts.spares.Get() == 0 {
-		return
+	if m.opts.spares.Get() == 0 || os.Geteuid() != 0 {
+		return // not root: no spares (spareMode), and no bubblewrap check before a console is asked for
 	}
 	m.refillWG.Add(1)
 	go func() {
