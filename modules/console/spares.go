@@ -11,8 +11,9 @@ import (
 // --console-spares of them are started ahead, and console.start only
 // assigns one its user (uid and directory): the jail and Python are
 // already up. The pool is filled when the server starts and refilled in
-// the background, niced (nice.go), once no start is in progress and when
-// a console ends. Spares count against --console-max:
+// the background once no start is in progress, and when a console ends.
+// (Not niced: on a busy machine a niced refill waited seconds for a CPU
+// and the next start found the pool empty.) Spares count against --console-max:
 // running, starting and spare consoles together never pass it, so a full
 // server holds no spares (a start is then cold) and a spare never stands
 // in the way of a start (a start takes a spare or starts its own within
@@ -72,7 +73,7 @@ func (m *Module) refill() {
 	m.mu.Unlock()
 	go func() {
 		defer m.refillWG.Done()
-		c, err := m.startSpare(true)
+		c, err := m.startSpare()
 		m.mu.Lock()
 		m.refilling--
 		if err == nil && !m.closed {
@@ -93,9 +94,8 @@ func (m *Module) refill() {
 	}()
 }
 
-// startSpare starts one console that waits for its user; background
-// (a refill, not a start waiting for it) runs its start-up niced.
-func (m *Module) startSpare(background bool) (*console, error) {
+// startSpare starts one console that waits for its user.
+func (m *Module) startSpare() (*console, error) {
 	root := filepath.Join(m.dir, "home")
 	if err := os.MkdirAll(root, 0o711); err != nil {
 		return nil, err
@@ -104,9 +104,6 @@ func (m *Module) startSpare(background bool) (*console, error) {
 	cmd, _, err := m.command(spec)
 	if err != nil {
 		return nil, err
-	}
-	if background {
-		niceCommand(cmd)
 	}
 	c := &console{sandbox: "bwrap", cpuSoft: time.Duration(m.opts.cpuSeconds.Get()) * time.Second, cmd: cmd}
 	if err := c.launch(m.opts.startWait.Get()); err != nil {

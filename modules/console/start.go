@@ -105,12 +105,11 @@ func (m *Module) launch(in startArgs, bwrap bool) (*console, error) {
 	var c *console
 	if m.spareMode(bwrap) {
 		if c = m.takeSpare(); c == nil {
-			if c, err = m.startSpare(false); err != nil {
+			if c, err = m.startSpare(); err != nil {
 				m.log.Warn("console did not start", "user", in.User, "err", err)
 				return nil, core.Wrap(core.KindUnavailable, err, "console did not start")
 			}
 		}
-		c.unnice()
 		if err := c.assign(in.User, uid, "/home/"+in.User, m.opts.startWait.Get()); err != nil {
 			m.log.Warn("console did not start", "user", in.User, "err", err)
 			return nil, core.Wrap(core.KindUnavailable, err, "console did not start")
