@@ -27,7 +27,14 @@ func TestLimits(t *testing.T) {
 	}
 	pid := e.m.byHandle[a1.Handle].cmd.Process.Pid
 	e.send(a1.Handle, "terminate", "")
-	waitFor(t, "ann's first console to be reaped", func() bool { return len(e.runs()) == 2 })
+	// Reaped (its run record says dead) and forgotten (its slot free): the
+	// two happen one after the other, not at once.
+	waitFor(t, "ann's first console to be reaped and forgotten", func() bool {
+		e.m.mu.Lock()
+		n := len(e.m.byID)
+		e.m.mu.Unlock()
+		return n == 2 && len(e.runs()) == 2
+	})
 	if _, err := os.Stat(filepath.Join("/proc", itoa(pid))); err == nil {
 		t.Fatalf("console process %d not reaped", pid)
 	}

@@ -11,13 +11,13 @@ import (
 // --console-spares of them are started ahead, and console.start only
 // assigns one its user (uid and directory): the jail and Python are
 // already up. The pool is filled when the server starts and refilled in
-// the background once no start is in progress, and when a console ends.
-// (Not niced: on a busy machine a niced refill waited seconds for a CPU
-// and the next start found the pool empty.) Spares count against --console-max:
-// running, starting and spare consoles together never pass it, so a full
-// server holds no spares (a start is then cold) and a spare never stands
-// in the way of a start (a start takes a spare or starts its own within
-// the cap). Each holds an idle console's memory.
+// the background once no start is in progress, and when a console ends
+// (not niced: on a busy machine a niced refill waited seconds for a CPU
+// and the next start found the pool empty). Spares count against
+// --console-max: running, starting and spare consoles together never
+// pass it, so a full server holds no spares (a start is then cold) and a
+// spare never stands in the way of a start (a start takes a spare or
+// starts its own within the cap). Each holds an idle console's memory.
 
 // spareMode reports whether consoles start as spares here.
 func (m *Module) spareMode(bwrap bool) bool { return bwrap && os.Geteuid() == 0 }
