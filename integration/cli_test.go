@@ -20,7 +20,7 @@ func TestCLIBasics(t *testing.T) {
 		t.Fatalf("aula help echo: %d %s", code, out)
 	}
 	out, code = aula(t, "help", "nosuchmodule")
-	if code != 2 || !strings.Contains(out, `no module or command "nosuchmodule"`) || !strings.Contains(out, "echo") {
+	if code != 2 || !strings.Contains(out, `no module, front end or command "nosuchmodule"`) || !strings.Contains(out, "echo") || !strings.Contains(out, "chat") {
 		t.Fatalf("aula help unknown: %d %s", code, out)
 	}
 	out, code = aula(t, "version")
