@@ -22,9 +22,16 @@ func (k KeyError) Error() string { return "'" + string(k) + "'" }
 
 // DecodeEnvelope parses {"digest": "...", "content": "..."} in any key
 // order and with any JSON whitespace (Python 2 writes ", " and ": ").
-// Members other than these two are ignored, as IVLE does.
+// Members other than these two are ignored, as IVLE does; keys match
+// exactly (encoding/json's struct fields would match any case), and of a
+// repeated key the last wins.
+//
+// One validating pass of encoding/json finds the members; the two strings
+// are then unquoted by jsonString, not by a second encoding/json pass over
+// the content (that second pass was the largest cost of a chat call after
+// the network, docs/BENCHMARKS.md).
 func DecodeEnvelope(p []byte) (Envelope, error) {
-	var raw map[string]json.RawMessage
+	var raw map[string]member
 	if err := json.Unmarshal(p, &raw); err != nil {
 		return Envelope{}, fmt.Errorf("request is not a JSON object: %w", err)
 	}
@@ -40,11 +47,23 @@ func DecodeEnvelope(p []byte) (Envelope, error) {
 		if len(v) == 0 || v[0] != '"' {
 			return Envelope{}, fmt.Errorf("request member %q must be a JSON string, got %s", f.name, clip(v))
 		}
-		if err := json.Unmarshal(v, f.dst); err != nil {
+		s, err := jsonString(v)
+		if err != nil {
 			return Envelope{}, fmt.Errorf("request member %q: %w", f.name, err)
 		}
+		*f.dst = s
 	}
 	return env, nil
+}
+
+// member is one envelope member's JSON text: a slice of the request,
+// which encoding/json hands to UnmarshalJSON without a copy, used only
+// before DecodeEnvelope returns.
+type member []byte
+
+func (m *member) UnmarshalJSON(b []byte) error {
+	*m = b
+	return nil
 }
 
 // EncodeEnvelope is the client side: content signed with digest, in the

@@ -3,6 +3,8 @@ package chat
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"errors"
 	"testing"
 )
 
@@ -50,4 +52,69 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		}
 		DecodeContent(env.Content)
 	})
+}
+
+// FuzzJSONString: jsonString decodes every string literal encoding/json
+// accepts to the same Go string, and refuses what encoding/json refuses.
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{`""`, `"abc"`, `"{\"text\": \"1+1\\n\", \"cmd\": \"chat\"}"`, `"\u00e9\ud83d\ude00"`,
+		`"\ud83d"`, `"\ud83dx"`, `"\udc00\ud800"`, "\"\xff\xfe\"", `"\/\b\f\n\r\t"`, `"\x"`, `"a`, "\"\x01\"", `"\u12"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var want string
+		wantErr := json.Unmarshal(in, &want)
+		if wantErr != nil || len(bytes.TrimSpace(in)) != len(in) || len(in) == 0 || in[0] != '"' {
+			return // not one bare string literal: DecodeEnvelope never hands jsonString such bytes
+		}
+		got, err := jsonString(in)
+		if err != nil || got != want {
+			t.Fatalf("jsonString(%q) = %q, %v; encoding/json: %q", in, got, err, want)
+		}
+	})
+}
+
+// FuzzDecodeEnvelopeMatchesTwoPass: the one-pass envelope decoder agrees
+// with decoding every member with encoding/json (the former decoder).
+func FuzzDecodeEnvelopeMatchesTwoPass(f *testing.F) {
+	f.Add([]byte(`{"content": "{\"text\": \"1+1\\n\", \"cmd\": \"chat\"}", "digest": "0f1602adc67c5aa26c2934087b4581b7"}`))
+	f.Add([]byte(`{"digest":"x","content":"\u00e9\ud800","digest":"y","x":[1,{"a":null}]}`))
+	f.Add([]byte(`{"Digest":"x","content":"{}"}`))
+	f.Add([]byte(`{"digest":null,"content":"{}"}`))
+	f.Add([]byte("{\"digest\":\"\xff\",\"content\":\"\"}"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, err := DecodeEnvelope(in)
+		want, wantErr := twoPassEnvelope(in)
+		if (err == nil) != (wantErr == nil) || got != want {
+			t.Fatalf("DecodeEnvelope(%q) = %+v, %v; two passes: %+v, %v", in, got, err, want, wantErr)
+		}
+		var ke, wke KeyError
+		if errors.As(err, &ke) != errors.As(wantErr, &wke) || ke != wke {
+			t.Fatalf("DecodeEnvelope(%q): %v; two passes: %v", in, err, wantErr)
+		}
+	})
+}
+
+func twoPassEnvelope(p []byte) (Envelope, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(p, &raw); err != nil {
+		return Envelope{}, err
+	}
+	var env Envelope
+	for _, f := range [...]struct {
+		name string
+		dst  *string
+	}{{"digest", &env.Digest}, {"content", &env.Content}} {
+		v, ok := raw[f.name]
+		if !ok {
+			return Envelope{}, KeyError(f.name)
+		}
+		if len(v) == 0 || v[0] != '"' {
+			return Envelope{}, errBadString
+		}
+		if err := json.Unmarshal(v, f.dst); err != nil {
+			return Envelope{}, err
+		}
+	}
+	return env, nil
 }
