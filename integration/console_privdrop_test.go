@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // chatScript runs scripts/chat.py (the README's client: IVLE's framing and
@@ -90,5 +91,31 @@ except OSError as e:
 	}
 	if !strings.Contains(s.log.String(), "dropped privileges") {
 		t.Fatalf("log: %s", s.log.String())
+	}
+}
+
+// A group membership revoked with the CLI on the data directory while
+// the server runs (another process writing the same store) stops the
+// client's access within the auth module's cache lifetime.
+func TestGroupRevokedByCLIWhileServing(t *testing.T) {
+	chatAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s := newServer(t, "", "--chat-listen", chatAddr, "--chat-magic", "ivle-web=web-secret")
+	mustAula(t, "", "user", "groups", "ivle-web", "admin", "--data-dir", s.dataDir)
+	s.start()
+	list := `{"method": "console.list", "params": {}}`
+	if got := chatScript(t, chatAddr, "", "web-secret", list); got != "[]\n" {
+		t.Fatalf("console.list as an admin client: %q", got)
+	}
+	mustAula(t, "", "user", "groups", "ivle-web", "--data-dir", s.dataDir)
+	deadline := time.Now().Add(30 * time.Second) // far beyond the cache's 1 s
+	for {
+		got := chatScript(t, chatAddr, "", "web-secret", list)
+		if strings.Contains(got, `"type": "PermissionError"`) {
+			break
+		}
+		if got != "[]\n" || time.Now().After(deadline) {
+			t.Fatalf("after the revocation: %q", got)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
