@@ -39,7 +39,9 @@ type console struct {
 	mu       sync.Mutex // one request at a time
 	lastUsed atomic.Int64
 	exited   chan struct{}
+	readDone chan struct{}           // closed when readReplies returns
 	reason   atomic.Pointer[string] // why it ended, set before or when it does
+	killed   atomic.Bool            // end was called: lines from now on are not answers
 }
 
 func (c *console) touch() { c.lastUsed.Store(time.Now().UnixNano()) }
@@ -73,6 +75,7 @@ func (c *console) launch(wait time.Duration) error {
 	}
 	c.replies = make(chan []byte, 1)
 	c.exited = make(chan struct{})
+	c.readDone = make(chan struct{})
 	go c.readReplies(stdout)
 	go c.wait()
 	return c.awaitReady(wait)
@@ -121,6 +124,7 @@ func (c *console) assign(user string, uid int, home string, wait time.Duration) 
 }
 
 func (c *console) readReplies(stdout io.ReadCloser) {
+	defer close(c.readDone)
 	defer close(c.replies)
 	defer stdout.Close()
 	r := bufio.NewReaderSize(stdout, 64<<10)
@@ -132,6 +136,7 @@ func (c *console) readReplies(stdout io.ReadCloser) {
 			}
 			return
 		}
+		c.noteTerminate(line)
 		select {
 		case c.replies <- line:
 		case <-c.exited: // nobody will ask any more
@@ -157,9 +162,34 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 	}
 }
 
+// noteTerminate records the reason a terminate reply gives (the console's
+// own words: "User requested restart", a limit) as why it ends, before
+// its exit is reaped and would be recorded as a bare "Console exited".
+func (c *console) noteTerminate(line []byte) {
+	if !bytes.HasPrefix(line, []byte(`{"terminate"`)) {
+		return
+	}
+	var reply struct {
+		Terminate *string `json:"terminate"`
+	}
+	if json.Unmarshal(line, &reply) == nil && reply.Terminate != nil {
+		c.reason.CompareAndSwap(nil, reply.Terminate)
+	}
+}
+
 // wait reaps the process and records why it ended.
 func (c *console) wait() {
 	err := c.cmd.Wait()
+	// The console's last line, a terminate reply naming why it ends, may
+	// still be in the pipe: let the reader see it first, so that reason is
+	// recorded rather than "Console exited". Bounded, so a jailed process
+	// holding the pipe open cannot keep the console from being reaped.
+	t := time.NewTimer(time.Second)
+	select {
+	case <-c.readDone:
+	case <-t.C:
+	}
+	t.Stop()
 	reason := c.exitReason(err)
 	c.reason.CompareAndSwap(nil, &reason)
 	close(c.exited)
@@ -212,6 +242,7 @@ func (c *console) reasonText() string {
 // end kills the console's process group (the jail and anything user code
 // started) and records why, unless a reason was recorded already.
 func (c *console) end(reason string) {
+	c.killed.Store(true)
 	c.reason.CompareAndSwap(nil, &reason)
 	if c.cmd.Process != nil {
 		syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
@@ -231,8 +262,9 @@ func (c *console) request(ctx context.Context, req []byte, wait time.Duration) (
 	default:
 	}
 	if c.reason.Load() != nil {
-		// Being ended: the jail's processes may outlive bubblewrap's
-		// monitor by a moment, and must not answer.
+		// Ending (it said terminate, or is being ended): the jail's
+		// processes may outlive bubblewrap's monitor by a moment, and
+		// must not answer.
 		return nil, errEnded
 	}
 	c.touch()
@@ -245,7 +277,9 @@ func (c *console) request(ctx context.Context, req []byte, wait time.Duration) (
 	defer t.Stop()
 	select {
 	case line, ok := <-c.replies:
-		if !ok || c.reason.Load() != nil {
+		// A line read before the console ended by itself is its answer
+		// (a terminate reply is the last one); after end, it is not.
+		if !ok || c.killed.Load() {
 			c.end("Communication lost")
 			<-c.exited
 			return nil, errEnded
