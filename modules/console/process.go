@@ -39,7 +39,7 @@ type console struct {
 	mu       sync.Mutex // one request at a time
 	lastUsed atomic.Int64
 	exited   chan struct{}
-	readDone chan struct{}           // closed when readReplies returns
+	readDone chan struct{}          // closed when readReplies returns
 	reason   atomic.Pointer[string] // why it ended, set before or when it does
 	killed   atomic.Bool            // end was called: lines from now on are not answers
 }
