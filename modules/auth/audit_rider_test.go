@@ -37,7 +37,14 @@ func (m *auditTestModule) Methods() []core.Method {
 		err := m.db.Write(ctx, func(tx *sql.Tx) error { return errors.New("refused by the write function") })
 		return false, core.StoreError(err, "writing")
 	})
-	meths := []core.Method{write, writeFail, refused}
+	inBand := core.Func("write_then_refuse", "", func(ctx context.Context, in auditTestIn) (bool, error) {
+		if err := put(ctx, in.Key); err != nil {
+			return false, err
+		}
+		core.CallFrom(ctx).InBandError = "refused in the reply"
+		return false, nil
+	})
+	meths := []core.Method{write, writeFail, refused, inBand}
 	for i := range meths {
 		meths[i].Mutates = true
 	}
@@ -108,6 +115,14 @@ func TestAuditRowOutcomeAfterTheWrite(t *testing.T) {
 	}
 	if !e.stored("k2") {
 		t.Fatal("the committed write of the failed call is missing")
+	}
+
+	c, _, err = e.call(netCall{method: "audittest.write_then_refuse", named: map[string]any{"key": "k5"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := e.rowsOf(c.ID); len(rows) != 1 || rows[0].Result != "refused" || rows[0].Message != "refused in the reply" {
+		t.Fatalf("audit rows = %+v, want one refused row", rows)
 	}
 
 	c, _, err = e.call(netCall{method: "audittest.write_refused", named: map[string]any{"key": "k3"}})
