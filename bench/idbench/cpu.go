@@ -58,8 +58,9 @@ type withFold struct {
 	rows  int64
 	fold  time.Duration // CPU after the loads until the journal was empty
 	drain time.Duration // wall time of the same
-	// commits and writes by the store during the register loads.
-	commits, writes, waits uint64
+	// commits, writes and riders (audit rows committed with a write) by
+	// the store during the register loads.
+	commits, writes, waits, riders uint64
 }
 
 func (f *withFold) Run() (loadgen.Result, error) {
@@ -69,6 +70,7 @@ func (f *withFold) Run() (loadgen.Result, error) {
 	f.commits += after.Commits - before.Commits
 	f.writes += after.Writes - before.Writes
 	f.waits += after.Waits - before.Waits
+	f.riders += after.Riders - before.Riders
 	if err != nil {
 		return r, err
 	}

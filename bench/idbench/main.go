@@ -261,11 +261,11 @@ func run(duration time.Duration, conns, rounds int, only string, useWrk bool) er
 		if f.f == nil || f.f.rows == 0 {
 			continue
 		}
-		fmt.Printf("%s register loads: %d store writes in %d commits (%.1f per commit and fsync, %.2f commit-delay waits per commit; "+
-			"a register call makes two: its journal row and the auth module's audit row); "+
+		fmt.Printf("%s register loads: %d store writes in %d commits (%.1f per commit and fsync, %.2f commit-delay waits per commit); "+
+			"%d audit rows rode with a write (a register call's journal row carries its audit row); "+
 			"background fold after them: %d registrations, %s CPU each, journal empty %s after the loads ended\n",
 			f.name, f.f.writes, f.f.commits, float64(f.f.writes)/float64(max(f.f.commits, 1)), float64(f.f.waits)/float64(max(f.f.commits, 1)),
-			f.f.rows, f.f.fold/time.Duration(f.f.rows), f.f.drain.Round(time.Millisecond))
+			f.f.riders, f.f.rows, f.f.fold/time.Duration(f.f.rows), f.f.drain.Round(time.Millisecond))
 	}
 	clients, err := srv.Count(ctx, "id_clients")
 	if err != nil {

@@ -22,14 +22,18 @@ type Stats struct {
 	// FullDelays counts batches that waited out the whole CommitDelay,
 	// writes still arriving.
 	FullDelays uint64
+	// Riders counts riders (rider.go) committed with the Write they rode
+	// with: writes that cost no commit of their own.
+	Riders uint64
 }
 
-type writerStats struct{ commits, writes, aborts, waits, runouts, fullDelays atomic.Uint64 }
+type writerStats struct{ commits, writes, aborts, waits, runouts, fullDelays, riders atomic.Uint64 }
 
 // Stats returns the writer's counters.
 func (db *DB) Stats() Stats {
 	return Stats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load(), Aborts: db.stats.aborts.Load(),
-		Waits: db.stats.waits.Load(), Runouts: db.stats.runouts.Load(), FullDelays: db.stats.fullDelays.Load()}
+		Waits: db.stats.waits.Load(), Runouts: db.stats.runouts.Load(), FullDelays: db.stats.fullDelays.Load(),
+		Riders: db.stats.riders.Load()}
 }
 
 // runWriter is the only user of the writer connection. It takes the first
@@ -145,7 +149,11 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 			}
 			continue
 		}
-		r.done <- err
+		if rf := (*riderFailed)(nil); errors.As(err, &rf) {
+			ok = append(ok, r) // only its rider failed: r runs again without it
+		} else {
+			r.done <- err
+		}
 		db.stats.aborts.Add(1)
 		rbErr := tx.Rollback()
 		if errors.Is(err, sql.ErrTxDone) || errors.Is(rbErr, sql.ErrTxDone) {
@@ -172,6 +180,9 @@ func (db *DB) runBatch(carry []*writeReq) []*writeReq {
 	db.stats.writes.Add(uint64(len(ok)))
 	db.lastBatch = len(ok)
 	for _, r := range ok {
+		if r.riderOK {
+			db.stats.riders.Add(1)
+		}
 		r.done <- nil
 	}
 	return nil
@@ -263,34 +274,55 @@ func (db *DB) awaitWrite(wait time.Duration, full, gathered bool) *writeReq {
 // registrations), and each optimistic failure costs a batch re-run.
 const carefulFor = time.Second
 
-// runOne runs r.fn. aborted reports that the whole transaction is gone
-// (SQLite rolls back everything on some errors, such as a full disk or an
-// interrupted statement), not only r's work; the batch's other functions
-// are then run again.
+// runOne runs r.fn (and r's rider, if any). aborted reports that the
+// whole transaction is gone (SQLite rolls back everything on some errors,
+// such as a full disk or an interrupted statement), not only r's work;
+// the batch's other functions are then run again.
 //
 // Write functions almost never fail, so by default they run without a
 // savepoint (two statements fewer per write): a failure then aborts the
 // batch like a disk error would, and the writer turns careful, running
 // every function inside its own SAVEPOINT for a while, so one failure
 // costs only its own work.
+//
+// A failing rider is a failure like any other, except that it is not
+// r's: without a savepoint the batch is aborted and r runs again in the
+// next one, its rider dropped (a *riderFailed error, which runBatch does
+// not answer r with); inside r's savepoint, r's work is undone and fn
+// runs again alone.
 func (db *DB) runOne(tx *sql.Tx, r *writeReq, careful bool) (aborted bool, err error) {
 	bg := context.Background()
-	if db.opts.MaxBatch == 1 {
-		// Alone in its transaction: a failure rolls the whole transaction
-		// back, which holds nobody else's work, so no savepoint is needed.
-		return false, classify(db.path, callFn(r.fn, tx))
-	}
-	if !careful {
-		if err := callFn(r.fn, tx); err != nil {
-			db.carefulUntil = time.Now().Add(carefulFor)
-			return true, classify(db.path, err)
+	if db.opts.MaxBatch == 1 || !careful {
+		// Alone in its transaction (MaxBatch 1), a failure rolls the whole
+		// transaction back, which holds nobody else's work, so no
+		// savepoint is needed.
+		err := db.runFns(tx, r)
+		if err == nil {
+			return false, nil
 		}
-		return false, nil
+		var rf *riderFailed
+		if !errors.As(err, &rf) {
+			err = classify(db.path, err)
+			if db.opts.MaxBatch == 1 {
+				return false, err
+			}
+		}
+		if db.opts.MaxBatch > 1 {
+			db.carefulUntil = time.Now().Add(carefulFor)
+		}
+		return true, err
 	}
 	if _, err := db.txExec(bg, tx, "SAVEPOINT aula_write"); err != nil {
 		return true, classify(db.path, err)
 	}
-	fnErr := callFn(r.fn, tx)
+	fnErr := db.runFns(tx, r)
+	var rf *riderFailed
+	if errors.As(fnErr, &rf) {
+		if _, err := db.txExec(bg, tx, "ROLLBACK TO aula_write"); err != nil {
+			return true, fnErr // the transaction is gone: r runs again
+		}
+		fnErr = db.runFns(tx, r) // the rider is dropped now
+	}
 	if fnErr == nil {
 		if _, err := db.txExec(bg, tx, "RELEASE aula_write"); err != nil {
 			return true, classify(db.path, err)
@@ -304,6 +336,26 @@ func (db *DB) runOne(tx *sql.Tx, r *writeReq, careful bool) (aborted bool, err e
 		return true, classify(db.path, fnErr)
 	}
 	return false, classify(db.path, fnErr)
+}
+
+// runFns runs r.fn, then r's rider unless it failed before. A rider's
+// failure is returned as a *riderFailed: the caller must undo the work
+// of both and run r again, which then runs fn alone.
+func (db *DB) runFns(tx *sql.Tx, r *writeReq) error {
+	r.riderOK = false
+	if err := callFn(r.fn, tx); err != nil {
+		return err
+	}
+	if r.rider == nil || r.riderDropped {
+		return nil
+	}
+	if err := callFn(r.rider.fn, tx); err != nil {
+		r.riderDropped = true
+		r.rider.failed(err)
+		return &riderFailed{err: err}
+	}
+	r.riderOK = true
+	return nil
 }
 
 // callFn turns a panic in fn into an error for fn's caller, so one bad

@@ -50,7 +50,14 @@ func (db *DB) TxStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, 
 			}
 			c.wanted[query] = true
 		}
-		return tx.PrepareContext(ctx, query)
+		// Prepared for this transaction only, but kept for the rest of
+		// it: a write that runs the statement many times (the id fold:
+		// thousands of rows) parses it once, not once per row.
+		s, err := tx.PrepareContext(ctx, query)
+		if err == nil && tx == c.tx {
+			c.inTx[query] = s
+		}
+		return s, err
 	}
 	s = tx.StmtContext(ctx, s)
 	if tx == c.tx {

@@ -12,6 +12,13 @@ type writeReq struct {
 	fn    func(*sql.Tx) error
 	state atomic.Int32 // reqQueued, then reqClaimed by the writer or reqAbandoned by the caller
 	done  chan error   // exactly one reply, buffered
+	// rider, if the Write's context carried one (rider.go), runs after fn
+	// in the same transaction. riderOK says it succeeded in the run that
+	// is being committed; riderDropped that it failed, so fn runs without
+	// it from then on. Only the writer goroutine sets them, before done.
+	rider        *Rider
+	riderOK      bool
+	riderDropped bool
 }
 
 const (
@@ -27,6 +34,9 @@ const (
 // runs inside its own SAVEPOINT: if fn returns an error, only its own
 // changes are rolled back, the error is returned to its caller, and the
 // other Writes of the batch still commit.
+//
+// If ctx carries a [Rider] for db that no other Write has taken, its
+// function runs right after fn in the same transaction (see Rider).
 //
 // If ctx ends before fn has started, fn is not run and ctx's error is
 // returned. Once fn has started, Write reports the real outcome even if ctx
@@ -54,7 +64,16 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	db.active.Add(1)
 	defer db.active.Add(-1)
 
-	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1), rider: db.riderFor(ctx)}
+	err := db.await(ctx, r)
+	if r.rider != nil {
+		r.rider.settle(err == nil && r.riderOK)
+	}
+	return err
+}
+
+// await queues r and waits for its outcome.
+func (db *DB) await(ctx context.Context, r *writeReq) error {
 	select {
 	case db.queue <- r:
 	case <-ctx.Done():

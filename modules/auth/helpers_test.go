@@ -83,7 +83,7 @@ func newEnv(t testing.TB, args ...string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	app, err := core.NewApp(quiet, "auth", "authtest")
+	app, err := core.NewApp(quiet, "auth", "authtest", "audittest")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -211,7 +211,7 @@ func (r *records) foldChunk(ctx context.Context) (n int, err error) {
 	txCtx := context.WithoutCancel(ctx)
 	var changes idapi.Changes
 	var from, last int64
-	err = r.db.Write(ctx, func(tx *sql.Tx) error {
+	err = r.db.Write(housekeeping{ctx}, func(tx *sql.Tx) error {
 		changes, n, last = nil, 0, 0 // the function may run twice; start afresh
 		entries, err := r.readJournal(txCtx, tx)
 		if err != nil || len(entries) == 0 {
@@ -261,6 +261,15 @@ func (r *records) foldChunk(ctx context.Context) (n int, err error) {
 	}
 	return n, nil
 }
+
+// housekeeping is the context of the fold's writes: the caller's
+// cancellation and deadline, none of its values. A fold applies
+// registrations already acknowledged, whoever runs it; it is not the
+// change of the call that happens to run it first (id.remove folds before
+// removing), so what the chain attached to that call must not go with it.
+type housekeeping struct{ context.Context }
+
+func (housekeeping) Value(any) any { return nil }
 
 func (r *records) readJournal(ctx context.Context, tx *sql.Tx) ([]journalEntry, error) {
 	rows, err := tx.QueryContext(ctx, r.qJournalRead, foldChunk)

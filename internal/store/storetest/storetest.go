@@ -1,5 +1,5 @@
 // Package storetest is the conformance suite every aula store backend must
-// pass: key-value semantics, group commit, migrations, concurrent writers,
+// pass: key-value semantics, group commit, riders, migrations, concurrent writers,
 // the once-per-deployment guard and persistence across reopening.
 package storetest
 
@@ -40,6 +40,10 @@ func Run(t *testing.T, open Opener) {
 		{"Write/Panic", testWritePanic},
 		{"Write/AfterClose", testWriteAfterClose},
 		{"Write/TwoHandles", testWriteTwoHandles},
+		{"Rider/CommitsWithWrite", testRiderCommitsWithWrite},
+		{"Rider/FailingIsolated", testRiderFailingIsolated},
+		{"Rider/UndoneWithItsWrite", testRiderUndoneWithItsWrite},
+		{"Rider/Finished", testRiderFinished},
 		{"Migrate/Order", testMigrateOrder},
 		{"Migrate/Idempotent", testMigrateIdempotent},
 		{"Migrate/NewerDatabaseRefused", testMigrateNewer},
