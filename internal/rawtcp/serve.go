@@ -1,0 +1,128 @@
+package rawtcp
+
+import (
+	"errors"
+	"net"
+	"runtime/debug"
+	"syscall"
+	"time"
+)
+
+// Accept backoff bounds, as net/http uses: a full file-descriptor table
+// must not turn the accept loop into a busy spin.
+const (
+	minAcceptDelay = 5 * time.Millisecond
+	maxAcceptDelay = time.Second
+)
+
+// Serve accepts connections on inner until Shutdown (then it returns
+// ErrServerClosed) or a permanent accept error (returned as is). The loop
+// never waits on a client: each connection within the caps gets its own
+// goroutine; one over a cap is closed on the spot. Serve may be called
+// for several listeners (IPv4 and IPv6, say): the caps count them together.
+func (s *Server) Serve(inner net.Listener) error {
+	if s.cfg.Handler == nil {
+		return errors.New(s.cfg.Name + ": rawtcp.Config.Handler is nil")
+	}
+	ln := s.caps.Listen(inner)
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		inner.Close()
+		return ErrServerClosed
+	}
+	s.listeners[inner] = struct{}{}
+	s.loops.Add(1)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, inner)
+		s.mu.Unlock()
+		s.loops.Done()
+	}()
+
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if s.Closing() {
+				return ErrServerClosed
+			}
+			if !temporary(err) {
+				return err
+			}
+			delay = min(max(2*delay, minAcceptDelay), maxAcceptDelay)
+			s.acceptErrors.Add(1)
+			s.log.Warn(s.cfg.Name+": accept failed; retrying", "err", err, "delay", delay)
+			select {
+			case <-time.After(delay):
+			case <-s.done:
+				return ErrServerClosed
+			}
+			continue
+		}
+		delay = 0
+		if !s.track(c) {
+			c.Close() // Shutdown began: the listener is closed, Accept fails next
+			continue
+		}
+		s.accepted.Add(1)
+		go s.serveConn(c)
+	}
+}
+
+// serveConn runs the Handler for c, then closes c. A panic is the
+// protocol's bug, not the server's end: it is logged and c is closed.
+func (s *Server) serveConn(c net.Conn) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.panics.Add(1)
+			s.log.Error(s.cfg.Name+": panic serving a connection", "peer", c.RemoteAddr().String(), "panic", p,
+				"stack", string(debug.Stack()))
+		}
+		c.Close()
+		s.untrack(c)
+	}()
+	s.cfg.Handler(s.ctx, c)
+}
+
+// track records c for Shutdown; false once Shutdown has begun.
+func (s *Server) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.handlers.Add(1)
+	return true
+}
+
+func (s *Server) untrack(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.handlers.Done()
+}
+
+// temporary reports accept errors worth retrying: out of descriptors or
+// memory, and connections that died between SYN and accept.
+func temporary(err error) bool {
+	if errors.Is(err, net.ErrClosed) {
+		return false
+	}
+	for _, errno := range []syscall.Errno{
+		syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM,
+		syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EINTR, syscall.EAGAIN, syscall.EPROTO, syscall.EPERM,
+	} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	var te interface{ Timeout() bool }
+	if errors.As(err, &te) && te.Timeout() {
+		return true
+	}
+	var tmp interface{ Temporary() bool } // listeners wrapped by others
+	return errors.As(err, &tmp) && tmp.Temporary()
+}

@@ -1,0 +1,157 @@
+package rawtcp
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestHandlerPanicDoesNotKillServer: a panicking handler's connection is
+// closed, the panic counted, and the next connection served.
+func TestHandlerPanicDoesNotKillServer(t *testing.T) {
+	srv := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
+	addr := start(t, srv)
+	if got := ask(t, "", addr, "BOOM"); got != "" {
+		t.Fatalf("panicking handler's client got %q", got)
+	}
+	if got := ask(t, "", addr, "fine"); got != "ok fine" {
+		t.Fatalf("after a panic: %q", got)
+	}
+	if st := srv.Stats(); st.Panics != 1 || st.Active != 0 {
+		t.Fatalf("stats %+v, want 1 panic and nothing open", st)
+	}
+}
+
+// flaky fails its first Accepts with err, then behaves.
+type flaky struct {
+	net.Listener
+	failures atomic.Int32
+	err      error
+}
+
+func (l *flaky) Accept() (net.Conn, error) {
+	if l.failures.Add(-1) >= 0 {
+		return nil, l.err
+	}
+	return l.Listener.Accept()
+}
+
+// TestAcceptBacksOffOnTemporaryErrors: EMFILE (a full descriptor table)
+// is retried after a pause, and the server then serves.
+func TestAcceptBacksOffOnTemporaryErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &flaky{Listener: ln, err: &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}}
+	fl.failures.Store(3)
+	srv := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(fl) }()
+	if got := ask(t, "", ln.Addr().String(), "x"); got != "ok x" {
+		t.Errorf("after EMFILE: %q", got)
+	}
+	if n := srv.Stats().AcceptErrors; n != 3 {
+		t.Errorf("AcceptErrors = %d, want 3", n)
+	}
+	srv.Shutdown(context.Background())
+	if err := <-served; !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
+}
+
+// TestShutdownWakesAcceptBackoff: a Shutdown during the pause after an
+// accept error ends Serve at once.
+func TestShutdownWakesAcceptBackoff(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	fl := &flaky{Listener: ln, err: &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.ENFILE)}}
+	fl.failures.Store(1 << 30)
+	srv := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(fl) }()
+	waitUntil(t, "backing off", func() bool { return srv.Stats().AcceptErrors >= 1 })
+	srv.Shutdown(context.Background())
+	if err := <-served; !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
+}
+
+func TestPermanentAcceptErrorEndsServe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	boom := errors.New("listener broke")
+	fl := &flaky{Listener: ln, err: boom}
+	fl.failures.Store(1)
+	srv := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
+	if err := srv.Serve(fl); !errors.Is(err, boom) {
+		t.Errorf("Serve: %v, want the permanent error", err)
+	}
+}
+
+func TestServeNeedsAHandler(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if err := New(Config{Name: "test"}).Serve(ln); err == nil {
+		t.Error("Serve without a Handler should fail")
+	}
+}
+
+// TestNoGoroutineLeft: after Shutdown, with answered, refused, shed,
+// panicking and straggling connections, every goroutine the server
+// started has ended.
+func TestNoGoroutineLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	e := &echo{hold: make(chan struct{})}
+	srv := New(Config{Name: "test", MaxConns: 8, MaxPerIP: 6, Handler: e.handle, Logger: quiet()})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	var clients []net.Conn
+	for range 10 { // the 7th sheds the 1st; the 8th+ from one source are refused
+		clients = append(clients, dial(t, "127.0.0.2", addr))
+	}
+	clients = append(clients, send(t, "127.0.0.3", addr, "held"))
+	for _, req := range []string{"a", "BOOM", "b"} { // each sheds one of 127.0.0.2's
+		clients = append(clients, send(t, "127.0.0.4", addr, req))
+	}
+	waitUntil(t, "the requests in hand", func() bool { return e.busy.Load() == 4 && srv.Stats().Panics == 1 })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stragglers: the silent ones and the held requests
+	if err := srv.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, ErrServerClosed) {
+		t.Fatalf("Serve: %v", err)
+	}
+	for _, c := range clients {
+		c.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines, %d before the server:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}

@@ -1,0 +1,53 @@
+package rawtcp
+
+import (
+	"context"
+	"net"
+)
+
+// Shutdown stops accepting (closing every listener Serve was given), shows
+// each open connection to OnShutdown, and waits for the handlers to
+// return. If ctx ends first it ends the handlers' ctx, closes the
+// connections left, waits for their handlers (which now fail at their
+// next read or write) and returns ctx.Err(). It may be called more than
+// once; Serve returns ErrServerClosed afterwards.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	var open []net.Conn
+	if !s.closing {
+		s.closing = true
+		close(s.done)
+		for ln := range s.listeners {
+			ln.Close()
+		}
+		for c := range s.conns {
+			open = append(open, c)
+		}
+	}
+	s.mu.Unlock()
+	if s.cfg.OnShutdown != nil {
+		for _, c := range open {
+			s.cfg.OnShutdown(c)
+		}
+	}
+	finished := make(chan struct{})
+	go func() {
+		s.loops.Wait()
+		s.handlers.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+	}
+	s.cancel()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	<-finished
+	return ctx.Err()
+}
