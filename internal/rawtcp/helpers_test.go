@@ -83,7 +83,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // request. A connection shed while silent is dropped quietly and counted.
 type echo struct {
 	shedSeen atomic.Int32
-	busy     atomic.Int32 // requests read in full
+	busy     atomic.Int32  // requests read in full
 	hold     chan struct{} // if set, a busy request waits for it
 }
 
