@@ -19,33 +19,27 @@ const drainLimit = 64 << 10
 
 // handle serves one connection: read to FIN, answer, close. The read
 // deadline is absolute from accept, so a client dripping bytes cannot
-// stretch it.
-func (s *Server) handle(c net.Conn) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.logger().Error("activation: panic answering request", "peer", c.RemoteAddr(), "panic", p)
-		}
-		c.Close()
-		s.untrackConn(c)
-	}()
+// stretch it. ctx ends at a forced Shutdown; rawtcp closes c when handle
+// returns, and recovers a panic.
+func (s *Server) handle(ctx context.Context, c net.Conn) {
 	peer := c.RemoteAddr()
 	raw, err := s.readRequest(c)
 	if err != nil && (limit.IsShed(c) || errors.Is(err, ErrReadTimeout) && s.isClosed()) {
 		return // closed to make room, or cut by Shutdown: never sent a whole request
 	}
 	limit.Busy(c)
-	ctx, cancel := context.WithTimeout(s.ctx, orDefault(s.AnswerTimeout, DefaultAnswerTimeout))
+	ctx, cancel := context.WithTimeout(ctx, orDefault(s.AnswerTimeout, DefaultAnswerTimeout))
 	defer cancel()
 	var reply []byte
 	if err == nil {
 		var req Request
 		if req, err = ParseRequest(raw); err == nil {
-			s.stats.answered.Add(1)
+			s.answered.Add(1)
 			reply = s.Answerer.Answer(ctx, req, peer)
 		}
 	}
 	if err != nil {
-		s.stats.invalid.Add(1)
+		s.invalid.Add(1)
 		reply = s.invalidReply(ctx, raw, peer, err)
 	}
 	if len(reply) == 0 {

@@ -2,14 +2,13 @@ package activation
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"aula/internal/limit"
+	"aula/internal/rawtcp"
 )
 
 // Defaults for a zero Server field.
@@ -34,8 +33,8 @@ const (
 	DefaultInvalidReply = "UNKNOWN"
 )
 
-// ErrServerClosed is returned by Serve after Shutdown.
-var ErrServerClosed = errors.New("activation: server closed")
+// ErrServerClosed is returned by Serve after Shutdown (rawtcp's).
+var ErrServerClosed = rawtcp.ErrServerClosed
 
 // Answerer decides the reply bytes for a well-formed request: lease text or
 // a CJSON lease file, exactly "STOLEN" (6 bytes, no newline), or nothing
@@ -89,18 +88,10 @@ type Server struct {
 	BusyReply []byte
 	Logger    *slog.Logger // nil: slog.Default()
 
-	initOnce  sync.Once
-	caps      *limit.Conns
-	ctx       context.Context // cancelled by a forced Shutdown
-	cancel    context.CancelFunc
-	done      chan struct{} // closed by Shutdown; wakes accept backoff
-	mu        sync.Mutex
-	closed    bool
-	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
-	loops     sync.WaitGroup
-	handlers  sync.WaitGroup
-	stats     counters
+	initOnce sync.Once
+	srv      *rawtcp.Server // accept loop, caps, connections, shutdown
+	answered atomic.Uint64
+	invalid  atomic.Uint64
 }
 
 // Stats counts what the server has done since it started.
@@ -113,33 +104,28 @@ type Stats struct {
 	AcceptErrors uint64 // temporary accept errors (backed off and retried)
 }
 
-type counters struct {
-	accepted, answered, invalid, busy, acceptErrors atomic.Uint64
-}
-
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
 	s.init()
+	st := s.srv.Stats()
 	return Stats{
-		Accepted: s.stats.accepted.Load(), Answered: s.stats.answered.Load(),
-		Invalid: s.stats.invalid.Load(), Busy: s.stats.busy.Load(),
-		AcceptErrors: s.stats.acceptErrors.Load(), Shed: s.caps.Shed(),
+		Accepted: st.Accepted + st.Rejected, Answered: s.answered.Load(),
+		Invalid: s.invalid.Load(), Busy: st.Rejected,
+		AcceptErrors: st.AcceptErrors, Shed: st.Shed,
 	}
 }
 
 func (s *Server) init() {
 	s.initOnce.Do(func() {
-		maxConns := orDefault(s.MaxConns, DefaultMaxConns)
-		s.caps = limit.NewConns(limit.ListenerConfig{
-			MaxConns: maxConns,
-			MaxPerIP: orDefault(s.MaxConnsPerIP, DefaultMaxConnsPerIP),
-			ShedAt:   limit.ShedAt(maxConns),
-			OnReject: s.turnAway,
+		s.srv = rawtcp.New(rawtcp.Config{
+			Name:       "activation",
+			MaxConns:   orDefault(s.MaxConns, DefaultMaxConns),
+			MaxPerIP:   orDefault(s.MaxConnsPerIP, DefaultMaxConnsPerIP),
+			OnReject:   s.turnAway,
+			Handler:    s.handle,
+			OnShutdown: cutRead,
+			Logger:     s.logger(),
 		})
-		s.ctx, s.cancel = context.WithCancel(context.Background())
-		s.done = make(chan struct{})
-		s.listeners = make(map[net.Listener]struct{})
-		s.conns = make(map[net.Conn]struct{})
 	})
 }
 
@@ -153,44 +139,16 @@ const ShutdownReadGrace = time.Second
 // waits for connections in progress to be answered; those still reading
 // their request get ShutdownReadGrace more, then are closed unanswered.
 // If ctx ends first it cancels the Answerers' contexts, closes the
-// remaining connections and returns ctx.Err() without waiting further.
+// remaining connections and returns ctx.Err() once their handlers return.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
-	s.mu.Lock()
-	if !s.closed {
-		s.closed = true
-		close(s.done)
-		for ln := range s.listeners {
-			ln.Close()
-		}
-		// A deadline set now also ends reads in progress; connections
-		// past their read it does not touch.
-		cut := time.Now().Add(ShutdownReadGrace)
-		for c := range s.conns {
-			c.SetReadDeadline(cut)
-		}
-	}
-	s.mu.Unlock()
-	finished := make(chan struct{})
-	go func() {
-		s.loops.Wait()
-		s.handlers.Wait()
-		close(finished)
-	}()
-	select {
-	case <-finished:
-		s.cancel()
-		return nil
-	case <-ctx.Done():
-		s.cancel()
-		s.mu.Lock()
-		for c := range s.conns {
-			c.Close()
-		}
-		s.mu.Unlock()
-		return ctx.Err()
-	}
+	return s.srv.Shutdown(ctx)
 }
+
+// cutRead shortens the read of a connection open when Shutdown begins: a
+// deadline set now also ends reads in progress; connections past their
+// read it does not touch.
+func cutRead(c net.Conn) { c.SetReadDeadline(time.Now().Add(ShutdownReadGrace)) }
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger != nil {
