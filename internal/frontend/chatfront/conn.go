@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"aula/internal/core"
+	"aula/internal/limit"
 	"aula/internal/wire/chat"
 )
 
@@ -21,8 +22,11 @@ const writeTimeout = 30 * time.Second
 // netstring's body is copied out, so the buffer goes back at once).
 var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 
-// serve answers the one request of a connection.
-func (f *FrontEnd) serve(c net.Conn) {
+// serve answers the one request of a connection (rawtcp closes it after).
+// The connection is idle, and may be shed for a newcomer when the server
+// is nearly full, until its request has arrived whole. ctx ends at a
+// forced shutdown.
+func (f *FrontEnd) serve(ctx context.Context, c net.Conn) {
 	o := &f.lim
 	dr := &deadlineReader{c: c, hard: time.Now().Add(o.readTimeout), idle: o.idleTimeout}
 	nonce := ""
@@ -38,13 +42,14 @@ func (f *FrontEnd) serve(c net.Conn) {
 	br.Reset(nil)
 	readers.Put(br)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return // connected and left without a byte: nothing to answer
+		if errors.Is(err, io.EOF) || limit.IsShed(c) {
+			return // left without a byte, or closed to make room: nothing to answer
 		}
 		f.log.Debug("chat request unreadable", "addr", c.RemoteAddr().String(), "err", err)
 		f.fail(c, readError(err))
 		return
 	}
+	limit.Busy(c)
 	env, err := chat.DecodeEnvelope(body)
 	if err != nil {
 		f.fail(c, envelopeError(err))
@@ -72,7 +77,7 @@ func (f *FrontEnd) serve(c net.Conn) {
 	}
 	call.Transport, call.Debug = "chat", f.env.Debug
 	call.Caller.Addr = peerAddr(c)
-	ctx, cancel := context.WithTimeout(context.Background(), o.callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, o.callTimeout)
 	out, err := f.env.App.Handle(ctx, call)
 	cancel()
 	if err != nil {

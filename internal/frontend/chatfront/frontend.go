@@ -8,11 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"sync"
 	"time"
 
 	"aula/internal/core"
-	"aula/internal/limit"
+	"aula/internal/rawtcp"
 	"aula/internal/wire/chat"
 )
 
@@ -38,14 +37,10 @@ type FrontEnd struct {
 	env  *core.FrontEnv
 	log  *slog.Logger
 	keys *keyring
-	ln   *limit.Listener
+	ln   net.Listener   // bound (TLS over TCP with --chat-tls)
+	srv  *rawtcp.Server // its accept loop, caps and connections
 	addr string
-
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
-	done   chan struct{}
+	done chan struct{} // closed when Serve returns
 }
 
 // Bind opens the listener, unless it is turned off or no magic is
@@ -85,9 +80,9 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 		}
 		inner = tls.NewListener(inner, env.TLS)
 	}
-	f.ln = limit.NewListener(inner, limit.ListenerConfig{MaxConns: o.maxConns.Get(), MaxPerIP: o.maxPerIP.Get()})
-	f.addr = inner.Addr().String()
-	f.conns = map[net.Conn]struct{}{}
+	f.ln, f.addr = inner, inner.Addr().String()
+	f.srv = rawtcp.New(rawtcp.Config{Name: "chat", MaxConns: o.maxConns.Get(), MaxPerIP: o.maxPerIP.Get(),
+		Handler: f.serve, Logger: f.log})
 	return nil
 }
 
@@ -104,52 +99,9 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 
 func (f *FrontEnd) accept() {
 	defer close(f.done)
-	for {
-		c, err := f.ln.Accept()
-		if err != nil {
-			f.mu.Lock()
-			closed := f.closed
-			f.mu.Unlock()
-			if closed {
-				return
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			if f.env.Fail != nil {
-				f.env.Fail(fmt.Errorf("chat listener: %w", err))
-			}
-			return
-		}
-		if !f.track(c) {
-			c.Close()
-			return
-		}
-		go func() {
-			defer f.untrack(c)
-			f.serve(c)
-		}()
+	if err := f.srv.Serve(f.ln); !errors.Is(err, rawtcp.ErrServerClosed) && f.env.Fail != nil {
+		f.env.Fail(fmt.Errorf("chat listener: %w", err))
 	}
-}
-
-func (f *FrontEnd) track(c net.Conn) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		return false
-	}
-	f.conns[c] = struct{}{}
-	f.wg.Add(1)
-	return true
-}
-
-func (f *FrontEnd) untrack(c net.Conn) {
-	c.Close()
-	f.mu.Lock()
-	delete(f.conns, c)
-	f.mu.Unlock()
-	f.wg.Done()
 }
 
 // Shutdown stops accepting, lets requests in progress finish until ctx
@@ -158,27 +110,12 @@ func (f *FrontEnd) Shutdown(ctx context.Context) error {
 	if f.ln == nil {
 		return nil
 	}
-	f.mu.Lock()
-	f.closed = true
-	f.mu.Unlock()
-	f.ln.Close()
-	if f.done != nil {
-		<-f.done
+	if f.done == nil { // bound, never started
+		return f.ln.Close()
 	}
-	idle := make(chan struct{})
-	go func() { f.wg.Wait(); close(idle) }()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-	}
-	f.mu.Lock()
-	for c := range f.conns {
-		c.Close()
-	}
-	f.mu.Unlock()
-	<-idle
-	return ctx.Err()
+	err := f.srv.Shutdown(ctx)
+	<-f.done
+	return err
 }
 
 // Addrs reports the bound listener as "tcp".

@@ -254,7 +254,7 @@ func TestPerSourceCap(t *testing.T) {
 		held = append(held, c)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for s.fe.ln.Active() < 2 {
+	for s.fe.srv.Active() < 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("held connections never accepted")
 		}
@@ -273,7 +273,7 @@ func TestPerSourceCap(t *testing.T) {
 	}
 	c.Close()
 	held[0].Close()
-	for s.fe.ln.Active() > 1 {
+	for s.fe.srv.Active() > 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("closed connection never released")
 		}

@@ -46,7 +46,7 @@ func (f *FrontEnd) Configure(sec *config.Section) {
 		callTimeout: sec.Duration("call-timeout", 60*time.Second,
 			"time a call may take before the client gets a timeout error object").Validate(config.PositiveDuration),
 		maxConns: sec.Int("max-conns", 1024,
-			"chat connections open at once; more are closed at once").Validate(config.PositiveInt),
+			"chat connections open at once; more are closed at once, and past 7/8 of it each new connection first closes the one that has waited longest for its request").Validate(config.PositiveInt),
 		maxPerIP: sec.Int("max-conns-per-ip", 128,
 			"chat connections open at once from one source address").Validate(config.PositiveInt),
 	}
