@@ -2,6 +2,7 @@ package rawtcp
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"runtime/debug"
 	"syscall"
@@ -21,26 +22,56 @@ const (
 // goroutine; one over a cap is closed on the spot. Serve may be called
 // for several listeners (IPv4 and IPv6, say): the caps count them together.
 func (s *Server) Serve(inner net.Listener) error {
+	if err := s.add(inner); err != nil {
+		return err
+	}
+	return s.acceptLoop(inner)
+}
+
+// Start serves inner in the background, as a front end's Start does: a
+// permanent accept error goes to fail (the front end's FrontEnv.Fail, nil
+// to ignore it) as "NAME listener: ERR". Shutdown closes inner and waits
+// for the loop, which is set up before Start returns.
+func (s *Server) Start(inner net.Listener, fail func(error)) {
+	err := s.add(inner)
+	if err == nil {
+		go func() { err := s.acceptLoop(inner); report(err, s.cfg.Name, fail) }()
+		return
+	}
+	report(err, s.cfg.Name, fail)
+}
+
+func report(err error, name string, fail func(error)) {
+	if !errors.Is(err, ErrServerClosed) && fail != nil {
+		fail(fmt.Errorf("%s listener: %w", name, err))
+	}
+}
+
+// add registers inner for Shutdown, or closes it if Shutdown has begun.
+func (s *Server) add(inner net.Listener) error {
 	if s.cfg.Handler == nil {
 		return errors.New(s.cfg.Name + ": rawtcp.Config.Handler is nil")
 	}
-	ln := s.caps.Listen(inner)
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closing {
-		s.mu.Unlock()
 		inner.Close()
 		return ErrServerClosed
 	}
 	s.listeners[inner] = struct{}{}
 	s.loops.Add(1)
-	s.mu.Unlock()
+	return nil
+}
+
+// acceptLoop is Serve once inner is registered.
+func (s *Server) acceptLoop(inner net.Listener) error {
 	defer func() {
 		s.mu.Lock()
 		delete(s.listeners, inner)
 		s.mu.Unlock()
 		s.loops.Done()
 	}()
-
+	ln := s.caps.Listen(inner)
 	var delay time.Duration
 	for {
 		c, err := ln.Accept()

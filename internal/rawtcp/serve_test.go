@@ -23,8 +23,10 @@ func TestHandlerPanicDoesNotKillServer(t *testing.T) {
 	if got := ask(t, "", addr, "fine"); got != "ok fine" {
 		t.Fatalf("after a panic: %q", got)
 	}
-	if st := srv.Stats(); st.Panics != 1 || st.Active != 0 {
-		t.Fatalf("stats %+v, want 1 panic and nothing open", st)
+	// The client sees the close before the server's bookkeeping ends.
+	waitUntil(t, "connections released", func() bool { return srv.Active() == 0 })
+	if st := srv.Stats(); st.Panics != 1 {
+		t.Fatalf("stats %+v, want 1 panic", st)
 	}
 }
 
@@ -153,5 +155,48 @@ func TestNoGoroutineLeft(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<16)
 		t.Fatalf("%d goroutines, %d before the server:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestStartReportsPermanentErrors: Start serves in the background; a
+// permanent accept error reaches fail, named by the listener; Shutdown
+// closes a started listener, and one started after it at once.
+func TestStartReportsPermanentErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	fl := &flaky{Listener: ln, err: errors.New("listener broke")}
+	fl.failures.Store(1)
+	failed := make(chan error, 1)
+	srv := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
+	srv.Start(fl, func(err error) { failed <- err })
+	if err := <-failed; err == nil || err.Error() != "test listener: listener broke" {
+		t.Fatalf("fail got %v", err)
+	}
+
+	good, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
+	srv2.Start(good, func(err error) { t.Errorf("fail called: %v", err) })
+	if got := ask(t, "", good.Addr().String(), "up"); got != "ok up" {
+		t.Fatalf("started server answered %q", got)
+	}
+	if err := srv2.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := good.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("started listener not closed by Shutdown: %v", err)
+	}
+	late, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2.Start(late, func(err error) { t.Errorf("fail called after Shutdown: %v", err) })
+	if _, err := late.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("listener started after Shutdown not closed: %v", err)
 	}
 }

@@ -40,7 +40,6 @@ type FrontEnd struct {
 	ln   net.Listener   // bound (TLS over TCP with --chat-tls)
 	srv  *rawtcp.Server // its accept loop, caps and connections
 	addr string
-	done chan struct{} // closed when Serve returns
 }
 
 // Bind opens the listener, unless it is turned off or no magic is
@@ -91,17 +90,9 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 	if f.ln == nil {
 		return nil
 	}
-	f.done = make(chan struct{})
 	f.log.Info("chat listening", "addr", f.addr, "auth", f.opts.auth.Get(), "tls", f.opts.tls.Get())
-	go f.accept()
+	f.srv.Start(f.ln, f.env.Fail)
 	return nil
-}
-
-func (f *FrontEnd) accept() {
-	defer close(f.done)
-	if err := f.srv.Serve(f.ln); !errors.Is(err, rawtcp.ErrServerClosed) && f.env.Fail != nil {
-		f.env.Fail(fmt.Errorf("chat listener: %w", err))
-	}
 }
 
 // Shutdown stops accepting, lets requests in progress finish until ctx
@@ -110,11 +101,8 @@ func (f *FrontEnd) Shutdown(ctx context.Context) error {
 	if f.ln == nil {
 		return nil
 	}
-	if f.done == nil { // bound, never started
-		return f.ln.Close()
-	}
 	err := f.srv.Shutdown(ctx)
-	<-f.done
+	f.ln.Close() // if Start never ran
 	return err
 }
 

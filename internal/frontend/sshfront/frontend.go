@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -17,6 +16,7 @@ import (
 	"aula/internal/config"
 	"aula/internal/core"
 	"aula/internal/limit"
+	"aula/internal/rawtcp"
 )
 
 func init() {
@@ -63,13 +63,9 @@ type FrontEnd struct {
 	backend Backend
 	cfg     *ssh.ServerConfig
 	ln      net.Listener
+	srv     *rawtcp.Server // accept loop, caps, connections
 	rate    *limit.Limiter
 	fails   *limit.LoginThrottle
-
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
-	closing bool
-	wg      sync.WaitGroup
 	fail    func(error)
 }
 
@@ -128,11 +124,12 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 	f.rate = limit.NewLimiter(limit.Config{Burst: f.connBurst.Get(), Every: f.connEvery.Get()})
 	f.fails = limit.NewLoginThrottle(limit.DefaultLogin)
 	f.cfg = f.serverConfig(keys)
-	f.ln = limit.NewListener(ln, limit.ListenerConfig{MaxConns: f.maxConns.Get(), MaxPerIP: f.maxPerIP.Get(),
+	f.ln = ln
+	f.srv = rawtcp.New(rawtcp.Config{Name: "backup SSH", MaxConns: f.maxConns.Get(), MaxPerIP: f.maxPerIP.Get(),
 		OnReject: func(c net.Conn, reason string) {
 			f.log.Debug("backup SSH connection refused", "addr", c.RemoteAddr().String(), "reason", reason)
-		}})
-	f.conns = map[net.Conn]struct{}{}
+		},
+		Handler: f.serveConn, Logger: f.log})
 	return nil
 }
 
@@ -155,11 +152,7 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 		// clients' owners, modes and devices).
 		f.log.Warn("serving as root: the backup SSH endpoint refuses every transfer (unless --backup-allow-root, for tests); start with --user (the backup account)")
 	}
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
-		f.acceptLoop(context.WithoutCancel(ctx))
-	}()
+	f.srv.Start(f.ln, f.fail)
 	return nil
 }
 
@@ -169,71 +162,7 @@ func (f *FrontEnd) Shutdown(ctx context.Context) error {
 	if f.ln == nil {
 		return nil
 	}
-	f.mu.Lock()
-	f.closing = true
-	f.mu.Unlock()
-	f.ln.Close()
-	done := make(chan struct{})
-	go func() { f.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-	}
-	f.mu.Lock()
-	for c := range f.conns {
-		c.Close()
-	}
-	f.mu.Unlock()
-	<-done
-	return ctx.Err()
-}
-
-func (f *FrontEnd) acceptLoop(ctx context.Context) {
-	for {
-		c, err := f.ln.Accept()
-		if err != nil {
-			f.mu.Lock()
-			closing := f.closing
-			f.mu.Unlock()
-			if !closing {
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					time.Sleep(50 * time.Millisecond)
-					continue
-				}
-				if f.fail != nil {
-					f.fail(fmt.Errorf("backup SSH listener: %w", err))
-				}
-			}
-			return
-		}
-		if !f.track(c) {
-			c.Close()
-			return
-		}
-		f.wg.Add(1)
-		go func() {
-			defer f.wg.Done()
-			defer f.untrack(c)
-			f.serveConn(ctx, c)
-		}()
-	}
-}
-
-func (f *FrontEnd) track(c net.Conn) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closing {
-		return false
-	}
-	f.conns[c] = struct{}{}
-	return true
-}
-
-func (f *FrontEnd) untrack(c net.Conn) {
-	c.Close()
-	f.mu.Lock()
-	delete(f.conns, c)
-	f.mu.Unlock()
+	err := f.srv.Shutdown(ctx)
+	f.ln.Close() // if Start never ran
+	return err
 }

@@ -9,10 +9,15 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"aula/internal/limit"
 )
 
 // serveConn runs one SSH connection: handshake within handshakeTimeout,
 // then its session channels; no other channel type, no global request.
+// Until its login succeeds the connection is idle, and may be shed for a
+// newcomer when the endpoint is nearly full. ctx ends at a forced
+// shutdown; rawtcp closes c when serveConn returns.
 func (f *FrontEnd) serveConn(ctx context.Context, c net.Conn) {
 	src := sourceOf(c.RemoteAddr())
 	if ok, _ := f.rate.Allow(src.String()); !ok {
@@ -30,6 +35,7 @@ func (f *FrontEnd) serveConn(ctx context.Context, c net.Conn) {
 		return
 	}
 	defer sc.Close()
+	limit.Busy(c) // logged in: a laptop, not a flood
 	c.SetDeadline(time.Time{})
 	uid := sc.Permissions.Extensions[permUID]
 	f.log.Debug("backup SSH login", "login", sc.User(), "uid", uid, "addr", c.RemoteAddr().String(),
