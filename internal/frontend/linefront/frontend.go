@@ -15,10 +15,10 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 
 	"aula/internal/config"
 	"aula/internal/core"
+	"aula/internal/rawtcp"
 )
 
 func init() {
@@ -35,10 +35,7 @@ type FrontEnd struct {
 	listen *config.Opt[string]
 	env    *core.FrontEnv
 	ln     net.Listener
-	conns  sync.WaitGroup
-	mu     sync.Mutex // guards open and closed
-	open   map[net.Conn]struct{}
-	closed bool
+	srv    *rawtcp.Server // the accept loop, connections and shutdown
 }
 
 // Configure declares [line] listen (--line-listen).
@@ -60,45 +57,23 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 	return nil
 }
 
-// Start accepts connections in the background.
+// Start serves the listener in the background (internal/rawtcp: the
+// accept loop, connection caps and shutdown every raw TCP front end
+// shares). A line protocol has no request boundary to wait for at
+// shutdown, so its connections are closed when the shutdown begins.
 func (f *FrontEnd) Start(ctx context.Context) error {
 	if f.ln == nil {
 		return nil
 	}
-	f.open = map[net.Conn]struct{}{}
-	go func() {
-		for {
-			c, err := f.ln.Accept()
-			if err != nil {
-				if !errors.Is(err, net.ErrClosed) && f.env.Fail != nil {
-					f.env.Fail(fmt.Errorf("line listener: %w", err))
-				}
-				return
-			}
-			f.mu.Lock()
-			if f.closed {
-				f.mu.Unlock()
-				c.Close()
-				return
-			}
-			f.open[c] = struct{}{}
-			f.conns.Add(1)
-			f.mu.Unlock()
-			go f.serve(c)
-		}
-	}()
+	f.srv = rawtcp.New(rawtcp.Config{Name: "line", Handler: f.serve, Logger: f.env.Log,
+		OnShutdown: func(c net.Conn) { c.Close() }})
+	f.srv.Start(f.ln, f.env.Fail)
 	return nil
 }
 
-// serve answers one connection's lines until it closes.
-func (f *FrontEnd) serve(c net.Conn) {
-	defer func() {
-		c.Close()
-		f.mu.Lock()
-		delete(f.open, c)
-		f.mu.Unlock()
-		f.conns.Done()
-	}()
+// serve answers one connection's lines until it closes (rawtcp closes it
+// after). ctx ends at a forced shutdown.
+func (f *FrontEnd) serve(ctx context.Context, c net.Conn) {
 	var peer netip.AddrPort
 	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		peer = ta.AddrPort()
@@ -114,7 +89,7 @@ func (f *FrontEnd) serve(c net.Conn) {
 		for _, w := range words[1:] {
 			call.Args = append(call.Args, w)
 		}
-		out, err := f.env.App.Handle(context.Background(), call)
+		out, err := f.env.App.Handle(ctx, call)
 		if err != nil {
 			fmt.Fprintf(c, "ERR %s\n", oneLine(core.AsError(err).PublicMessage(f.env.Debug)))
 			continue
@@ -129,21 +104,16 @@ func (f *FrontEnd) serve(c net.Conn) {
 // oneLine keeps a reply on its line.
 func oneLine(s string) string { return strings.NewReplacer("\r", " ", "\n", " ").Replace(s) }
 
-// Shutdown stops accepting, then closes the open connections (a line
-// protocol has no request boundary to wait for) and waits for them.
+// Shutdown stops accepting, closes the open connections and waits for
+// their calls.
 func (f *FrontEnd) Shutdown(ctx context.Context) error {
 	if f.ln == nil {
 		return nil
 	}
-	f.ln.Close()
-	f.mu.Lock()
-	f.closed = true
-	for c := range f.open {
-		c.Close()
+	if f.srv == nil { // bound, never started
+		return f.ln.Close()
 	}
-	f.mu.Unlock()
-	f.conns.Wait()
-	return nil
+	return f.srv.Shutdown(ctx)
 }
 
 // Addrs reports the bound listener as "tcp".

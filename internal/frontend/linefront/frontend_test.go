@@ -94,9 +94,8 @@ func FuzzLine(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		srv, cli := net.Pipe()
-		fe.conns.Add(1) // serve marks it done
 		done := make(chan struct{})
-		go func() { fe.serve(srv); close(done) }()
+		go func() { fe.serve(context.Background(), srv); srv.Close(); close(done) }() // srv.Close: as rawtcp does
 		replies := make(chan string, 1)
 		go func() {
 			var sb strings.Builder
