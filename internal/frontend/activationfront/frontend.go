@@ -37,11 +37,10 @@ const Method = "activation.answer"
 
 // FrontEnd is the TCP 191 front end.
 type FrontEnd struct {
-	opts   *options
-	env    *core.FrontEnv
-	ln     net.Listener
-	srv    *activation.Server
-	served chan struct{}
+	opts *options
+	env  *core.FrontEnv
+	ln   net.Listener
+	srv  *activation.Server
 }
 
 type options struct {
@@ -109,15 +108,10 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 		Invalid:       f.invalid,
 		Logger:        f.env.Log,
 	}
-	f.served = make(chan struct{})
-	srv, ln, served, fail := f.srv, f.ln, f.served, f.env.Fail
-	go func() {
-		defer close(served)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, activation.ErrServerClosed) && fail != nil {
-			fail(fmt.Errorf("activation listener: %w", err))
-		}
-	}()
-	f.env.Log.Info("listening", "listener", "activation", "addr", ln.Addr().String())
+	if err := f.srv.Start(f.ln, f.env.Fail); err != nil {
+		return err
+	}
+	f.env.Log.Info("listening", "listener", "activation", "addr", f.ln.Addr().String())
 	return nil
 }
 
@@ -130,9 +124,7 @@ func (f *FrontEnd) Shutdown(ctx context.Context) error {
 		}
 		return nil
 	}
-	err := f.srv.Shutdown(ctx)
-	<-f.served
-	return err
+	return f.srv.Shutdown(ctx)
 }
 
 // Addrs reports the bound listener as "tcp".

@@ -20,6 +20,17 @@ func (s *Server) Serve(inner net.Listener) error {
 	return s.srv.Serve(inner)
 }
 
+// Start is Serve in the background, for a front end: a permanent accept
+// error goes to fail as "activation listener: ERR".
+func (s *Server) Start(inner net.Listener, fail func(error)) error {
+	if s.Answerer == nil {
+		return errors.New("activation: Server.Answerer is nil")
+	}
+	s.init()
+	s.srv.Start(inner, fail)
+	return nil
+}
+
 func (s *Server) isClosed() bool { return s.srv.Closing() }
 
 // turnAway answers a connection over a cap without reading it (the
