@@ -102,19 +102,44 @@ func (s *Server) acceptLoop(inner net.Listener) error {
 	}
 }
 
-// serveConn runs the Handler for c, then closes c. A panic is the
-// protocol's bug, not the server's end: it is logged and c is closed.
+// serveConn runs the Handler for c, then ends c (unless the Handler
+// detached it). A panic is the protocol's bug, not the server's end: it
+// is logged and c is ended, detached or not.
 func (s *Server) serveConn(c net.Conn) {
 	defer func() {
-		if p := recover(); p != nil {
+		p := recover()
+		if p != nil {
 			s.panics.Add(1)
 			s.log.Error(s.cfg.Name+": panic serving a connection", "peer", c.RemoteAddr().String(), "panic", p,
 				"stack", string(debug.Stack()))
 		}
-		c.Close()
-		s.untrack(c)
+		if p == nil && s.detached(c) {
+			return
+		}
+		s.end(c)
 	}()
 	s.cfg.Handler(s.ctx, c)
+}
+
+// Detach, called by the Handler of c, keeps c open after the Handler
+// returns, for a protocol that waits for a long-lived connection's next
+// message without a goroutine. c stays counted against the caps and
+// tracked: OnShutdown sees it, Shutdown waits for it, and closes it when
+// its ctx ends. The protocol calls end (once or more) when c is done; end
+// closes c.
+func (s *Server) Detach(c net.Conn) (end func()) {
+	s.mu.Lock()
+	if _, ok := s.conns[c]; ok {
+		s.conns[c] = true
+	}
+	s.mu.Unlock()
+	return func() { s.end(c) }
+}
+
+func (s *Server) detached(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns[c]
 }
 
 // track records c for Shutdown; false once Shutdown has begun.
@@ -124,16 +149,21 @@ func (s *Server) track(c net.Conn) bool {
 	if s.closing {
 		return false
 	}
-	s.conns[c] = struct{}{}
+	s.conns[c] = false
 	s.handlers.Add(1)
 	return true
 }
 
-func (s *Server) untrack(c net.Conn) {
+// end closes c and forgets it, once however often it is called.
+func (s *Server) end(c net.Conn) {
+	c.Close()
 	s.mu.Lock()
+	_, open := s.conns[c]
 	delete(s.conns, c)
 	s.mu.Unlock()
-	s.handlers.Done()
+	if open {
+		s.handlers.Done()
+	}
 }
 
 // temporary reports accept errors worth retrying: out of descriptors or

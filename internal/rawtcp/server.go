@@ -55,7 +55,7 @@ type Server struct {
 	mu        sync.Mutex
 	closing   bool
 	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
+	conns     map[net.Conn]bool // open connections: detached (see Detach)
 	loops     sync.WaitGroup // Serve calls
 	handlers  sync.WaitGroup // connections being served
 
@@ -69,7 +69,7 @@ func New(cfg Config) *Server {
 		log = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: log, done: make(chan struct{}),
-		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]bool{}}
 	s.caps = limit.NewConns(limit.ListenerConfig{MaxConns: cfg.MaxConns, MaxPerIP: cfg.MaxPerIP,
 		ShedAt: limit.ShedAt(cfg.MaxConns), OnReject: cfg.OnReject})
 	s.ctx, s.cancel = context.WithCancel(context.Background())

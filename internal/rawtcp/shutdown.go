@@ -7,10 +7,11 @@ import (
 
 // Shutdown stops accepting (closing every listener Serve was given), shows
 // each open connection to OnShutdown, and waits for the handlers to
-// return. If ctx ends first it ends the handlers' ctx, closes the
-// connections left, waits for their handlers (which now fail at their
-// next read or write) and returns ctx.Err(). It may be called more than
-// once; Serve returns ErrServerClosed afterwards.
+// return (and detached connections to end). If ctx ends first it ends the
+// handlers' ctx, closes the connections left (ending detached ones),
+// waits for their handlers (which now fail at their next read or write)
+// and returns ctx.Err(). It may be called more than once; Serve returns
+// ErrServerClosed afterwards.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	var open []net.Conn
@@ -43,11 +44,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	s.cancel()
+	var detached []net.Conn
 	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
+	for c, d := range s.conns {
+		if d {
+			detached = append(detached, c) // no goroutine of theirs will return
+		} else {
+			c.Close()
+		}
 	}
 	s.mu.Unlock()
+	for _, c := range detached {
+		s.end(c)
+	}
 	<-finished
 	return ctx.Err()
 }
