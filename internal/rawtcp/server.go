@@ -56,8 +56,8 @@ type Server struct {
 	closing   bool
 	listeners map[net.Listener]struct{}
 	conns     map[net.Conn]bool // open connections: detached (see Detach)
-	loops     sync.WaitGroup // Serve calls
-	handlers  sync.WaitGroup // connections being served
+	loops     sync.WaitGroup    // Serve calls
+	handlers  sync.WaitGroup    // connections being served
 
 	accepted, acceptErrors, panics atomic.Uint64
 }
