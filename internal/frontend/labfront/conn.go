@@ -11,11 +11,11 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"aula/internal/ca"
 	"aula/internal/core"
+	"aula/internal/limit"
 	"aula/internal/wire/labxml"
 	"aula/modules/lab/labapi"
 )
@@ -38,14 +38,9 @@ type agentConn struct {
 	why      string
 }
 
-func isTemporary(err error) bool {
-	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ECONNABORTED)
-}
-
-// serve runs one connection from handshake to close.
+// serve runs one connection from handshake to close (rawtcp closes it
+// after).
 func (f *FrontEnd) serve(raw net.Conn) {
-	defer f.wg.Done()
-	defer raw.Close()
 	ac := &agentConn{f: f}
 	if ap, err := netip.ParseAddrPort(raw.RemoteAddr().String()); err == nil {
 		ac.addr = ap
@@ -63,10 +58,10 @@ func (f *FrontEnd) serve(raw net.Conn) {
 		lvl("lab: agent handshake failed", "addr", ac.addr.String(), "err", err)
 		return
 	}
-	if !f.track(ac) {
-		return
-	}
-	defer f.untrack(ac)
+	// Past the handshake (which a flood of silent connections never
+	// finishes) the connection is not shed for a newcomer; the hello
+	// timeout bounds one that then says nothing.
+	limit.Busy(raw)
 	cs := ac.tc.ConnectionState()
 	r := labxml.NewReader(ac.tc, f.maxMsg.Get())
 	raw.SetDeadline(time.Now().Add(f.helloAfter.Get()))
@@ -82,22 +77,6 @@ func (f *FrontEnd) serve(raw net.Conn) {
 	raw.SetDeadline(time.Time{})
 	reason := ac.loop(r)
 	ac.finish(reason)
-}
-
-func (f *FrontEnd) track(ac *agentConn) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		return false
-	}
-	f.conns[ac] = struct{}{}
-	return true
-}
-
-func (f *FrontEnd) untrack(ac *agentConn) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.conns, ac)
 }
 
 // call runs an agent method as this agent.

@@ -26,7 +26,7 @@ import (
 	"aula/internal/ca"
 	"aula/internal/config"
 	"aula/internal/core"
-	"aula/internal/limit"
+	"aula/internal/rawtcp"
 	"aula/internal/wire/labxml"
 	"aula/modules/lab/labapi"
 )
@@ -48,15 +48,13 @@ type FrontEnd struct {
 	tls     *tls.Config
 	checker *ca.Checker
 	caDirV  string
-	ln      *limit.Listener
+	ln      net.Listener
+	srv     *rawtcp.Server // accept loop, caps, connections
 	addr    string
 	hsSem   chan struct{}
 
 	mu     sync.Mutex
-	conns  map[*agentConn]struct{}
 	byComp map[string]*agentConn
-	closed bool
-	wg     sync.WaitGroup
 }
 
 // Configure declares the [lab] listener options.
@@ -64,7 +62,7 @@ func (f *FrontEnd) Configure(s *config.Section) {
 	f.listen = s.String("listen", ":2009", "lab agents' listener, TLS 1.3 with aula CA client certificates (empty turns it off)")
 	f.caDir = s.String("ca-dir", "", "the CA whose certificates agents present and that signs the listener's own (empty: DATA-DIR/ca, where `aula ca init` makes it)")
 	f.hosts = s.List("hosts", nil, "names and addresses agents dial, for the listener's certificate (empty: this host's name, localhost, 127.0.0.1, ::1)")
-	f.maxConns = s.Int("max-conns", 20000, "open agent connections at most (0: no cap)")
+	f.maxConns = s.Int("max-conns", 20000, "open agent connections at most (0: no cap); past 7/8 of it a new connection first closes the one that has waited longest for its TLS handshake")
 	f.maxPerIP = s.Int("max-conns-per-ip", 8, "open agent connections per source address at most (0: no cap); one agent needs one")
 	f.maxMsg = s.Int("max-message", labxml.DefaultMaxMessage, "longest message an agent may send, in bytes (inventories are the long ones)")
 	f.handshakeTimeout = s.Duration("handshake-timeout", 10*time.Second, "time an agent gets to finish the TLS handshake")
@@ -109,15 +107,19 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 	if err != nil {
 		return fmt.Errorf("lab agent listener: %w", err)
 	}
-	f.ln = limit.NewListener(inner, limit.ListenerConfig{MaxConns: f.maxConns.Get(), MaxPerIP: f.maxPerIP.Get(),
+	f.ln = inner
+	f.srv = rawtcp.New(rawtcp.Config{Name: "lab agent", MaxConns: f.maxConns.Get(), MaxPerIP: f.maxPerIP.Get(),
 		OnReject: func(c net.Conn, reason string) {
 			f.log.Warn("lab: agent connection refused", "addr", c.RemoteAddr().String(), "why", reason)
-		}})
+		},
+		Handler:    func(_ context.Context, c net.Conn) { f.serve(c) },
+		OnShutdown: func(c net.Conn) { c.Close() }, // agents reconnect to the next server
+		Logger:     f.log})
 	f.addr = inner.Addr().String()
 	// Handshakes are CPU work: a reconnect storm after a restart waits for
 	// a slot rather than making every handshake slow enough to time out.
 	f.hsSem = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
-	f.conns, f.byComp = map[*agentConn]struct{}{}, map[string]*agentConn{}
+	f.byComp = map[string]*agentConn{}
 	if env.App != nil && env.App.Events != nil {
 		env.App.Events.Subscribe(labapi.TopicQueued, f.onQueued)
 	}
@@ -138,38 +140,8 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 		return nil
 	}
 	f.log.Info("lab agent listener", "addr", f.addr, "ca-dir", f.caDirV)
-	f.wg.Add(1)
-	go f.accept()
+	f.srv.Start(f.ln, f.env.Fail)
 	return nil
-}
-
-func (f *FrontEnd) accept() {
-	defer f.wg.Done()
-	var delay time.Duration
-	for {
-		c, err := f.ln.Accept()
-		if err != nil {
-			f.mu.Lock()
-			closed := f.closed
-			f.mu.Unlock()
-			if closed {
-				return
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			if f.env.Fail != nil {
-				f.env.Fail(fmt.Errorf("lab agent listener: %w", err))
-			}
-			return
-		}
-		delay = 0
-		f.wg.Add(1)
-		go f.serve(c)
-	}
 }
 
 // Shutdown stops accepting and closes every agent connection (agents
@@ -180,22 +152,15 @@ func (f *FrontEnd) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	f.mu.Lock()
-	f.closed = true
-	conns := make([]*agentConn, 0, len(f.conns))
-	for c := range f.conns {
-		conns = append(conns, c)
+	agents := make([]*agentConn, 0, len(f.byComp))
+	for _, ac := range f.byComp {
+		agents = append(agents, ac)
 	}
 	f.mu.Unlock()
-	f.ln.Close()
-	for _, c := range conns {
-		c.shut("server shutting down")
+	for _, ac := range agents {
+		ac.shut("server shutting down") // the reason their end records
 	}
-	done := make(chan struct{})
-	go func() { f.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	err := f.srv.Shutdown(ctx) // closes the rest: handshakes, hellos, enrolments
+	f.ln.Close()               // if Start never ran
+	return err
 }

@@ -28,7 +28,7 @@ type rig struct {
 	dir string
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, args ...string) *rig {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
 	app, err := core.NewApp(quietLog, "lab", "auth")
@@ -39,7 +39,7 @@ func newRig(t *testing.T) *rig {
 	app.Configure(set)
 	fe := &FrontEnd{}
 	fe.Configure(set.Section("lab"))
-	if _, err := set.Load(config.Sources{Args: []string{"--lab-listen=127.0.0.1:0", "--lab-poll-interval=20ms"}}); err != nil {
+	if _, err := set.Load(config.Sources{Args: append([]string{"--lab-listen=127.0.0.1:0", "--lab-poll-interval=20ms"}, args...)}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := store.Open(ctx, store.Options{Dir: dir})
