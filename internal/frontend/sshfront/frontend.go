@@ -74,7 +74,7 @@ func (f *FrontEnd) Configure(sec *config.Section) {
 	f.listen = sec.String("ssh-listen", "",
 		"address of aula's own SSH endpoint for backups, e.g. :22 (OLPC ds-backup logs in as the laptop's serial with its DSA key, on port 22); rsync only, no shell (empty: off)")
 	f.maxConns = sec.Int("ssh-max-conns", DefaultMaxConns,
-		"SSH backup connections open at once at most; more are closed at once").Validate(atLeast(1))
+		"SSH backup connections open at once at most; more are closed at once, and past 7/8 of it each new connection first closes the one that has waited longest without logging in").Validate(atLeast(1))
 	f.maxPerIP = sec.Int("ssh-max-conns-per-ip", DefaultMaxConnsPerIP,
 		"SSH backup connections open at once per source address at most (a school NAT is one address)").Validate(atLeast(1))
 	f.connBurst = sec.Int("ssh-conn-burst", DefaultConnBurst,
