@@ -9,9 +9,11 @@
 // connection.
 package limit
 
-// Raw TCP listeners (activation's TCP 191; the chat and lab front ends)
-// share one pattern, so a flood of silent connections from one host, or
-// from many, cannot lock real clients out:
+// Raw TCP listeners (activation's TCP 191, chat, lab, backup SSH) share
+// one pattern, so a flood of silent connections from one host, or from
+// many, cannot lock real clients out. internal/rawtcp's Server is that
+// pattern written once (the caps, the accept loop, the shutdown); the
+// HTTP listeners use the caps alone:
 //
 //	caps := limit.NewConns(limit.ListenerConfig{
 //		MaxConns: maxConns,             // whole server, every listener
