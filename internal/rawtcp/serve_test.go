@@ -44,19 +44,32 @@ func (l *flaky) Accept() (net.Conn, error) {
 	return l.Listener.Accept()
 }
 
+// serveFlaky serves a listener whose first n Accepts fail with err; Serve's
+// result arrives on served.
+func serveFlaky(t *testing.T, err error, n int32) (srv *Server, addr string, served chan error) {
+	t.Helper()
+	ln, lerr := net.Listen("tcp", "127.0.0.1:0")
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	t.Cleanup(func() { ln.Close() })
+	fl := &flaky{Listener: ln, err: err}
+	fl.failures.Store(n)
+	srv = New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
+	served = make(chan error, 1)
+	go func() { served <- srv.Serve(fl) }()
+	return srv, ln.Addr().String(), served
+}
+
+func acceptErr(errno syscall.Errno) error {
+	return &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", errno)}
+}
+
 // TestAcceptBacksOffOnTemporaryErrors: EMFILE (a full descriptor table)
 // is retried after a pause, and the server then serves.
 func TestAcceptBacksOffOnTemporaryErrors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl := &flaky{Listener: ln, err: &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}}
-	fl.failures.Store(3)
-	srv := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(fl) }()
-	if got := ask(t, "", ln.Addr().String(), "x"); got != "ok x" {
+	srv, addr, served := serveFlaky(t, acceptErr(syscall.EMFILE), 3)
+	if got := ask(t, "", addr, "x"); got != "ok x" {
 		t.Errorf("after EMFILE: %q", got)
 	}
 	if n := srv.Stats().AcceptErrors; n != 3 {
@@ -71,16 +84,7 @@ func TestAcceptBacksOffOnTemporaryErrors(t *testing.T) {
 // TestShutdownWakesAcceptBackoff: a Shutdown during the pause after an
 // accept error ends Serve at once.
 func TestShutdownWakesAcceptBackoff(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	fl := &flaky{Listener: ln, err: &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.ENFILE)}}
-	fl.failures.Store(1 << 30)
-	srv := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(fl) }()
+	srv, _, served := serveFlaky(t, acceptErr(syscall.ENFILE), 1<<30)
 	waitUntil(t, "backing off", func() bool { return srv.Stats().AcceptErrors >= 1 })
 	srv.Shutdown(context.Background())
 	if err := <-served; !errors.Is(err, ErrServerClosed) {
@@ -89,16 +93,9 @@ func TestShutdownWakesAcceptBackoff(t *testing.T) {
 }
 
 func TestPermanentAcceptErrorEndsServe(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	boom := errors.New("listener broke")
-	fl := &flaky{Listener: ln, err: boom}
-	fl.failures.Store(1)
-	srv := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
-	if err := srv.Serve(fl); !errors.Is(err, boom) {
+	_, _, served := serveFlaky(t, boom, 1)
+	if err := <-served; !errors.Is(err, boom) {
 		t.Errorf("Serve: %v, want the permanent error", err)
 	}
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
-	"sync/atomic"
-	"syscall"
 	"testing"
 )
 
@@ -82,57 +79,8 @@ func TestShutdownForced(t *testing.T) {
 	}
 }
 
-// flakyListener fails its first Accepts with a temporary error, as a full
-// file-descriptor table does, then behaves.
-type flakyListener struct {
-	net.Listener
-	failures atomic.Int32
-	err      error
-}
-
-func (l *flakyListener) Accept() (net.Conn, error) {
-	if l.failures.Add(-1) >= 0 {
-		return nil, l.err
-	}
-	return l.Listener.Accept()
-}
-
-func TestAcceptBacksOffOnTemporaryErrors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl := &flakyListener{Listener: ln, err: &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}}
-	fl.failures.Store(3)
-	s := &Server{Logger: quietLogger(), Answerer: fixedAnswerer(nil)}
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(fl) }()
-	if got := exchange(t, ln.Addr().String(), []byte("SHF000000S1")); string(got) != "STOLEN" {
-		t.Errorf("after EMFILE: %q", got)
-	}
-	if n := s.Stats().AcceptErrors; n != 3 {
-		t.Errorf("AcceptErrors = %d, want 3", n)
-	}
-	s.Shutdown(context.Background())
-	if err := <-served; !errors.Is(err, ErrServerClosed) {
-		t.Errorf("Serve: %v", err)
-	}
-}
-
-func TestAcceptPermanentErrorEndsServe(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	boom := errors.New("listener broke")
-	fl := &flakyListener{Listener: ln, err: boom}
-	fl.failures.Store(1)
-	s := &Server{Logger: quietLogger(), Answerer: fixedAnswerer(nil)}
-	if err := s.Serve(fl); !errors.Is(err, boom) {
-		t.Errorf("Serve: %v, want the permanent error", err)
-	}
-}
+// The accept loop (backoff on temporary errors, a permanent error ending
+// Serve) is internal/rawtcp's, tested there.
 
 func TestServeNeedsAnAnswerer(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
