@@ -28,11 +28,18 @@ func (s *Server) Serve(inner net.Listener) error {
 	return s.acceptLoop(inner)
 }
 
-// Start serves inner in the background, as a front end's Start does: a
-// permanent accept error goes to fail (the front end's FrontEnv.Fail, nil
-// to ignore it) as "NAME listener: ERR". Shutdown closes inner and waits
-// for the loop, which is set up before Start returns.
-func (s *Server) Start(inner net.Listener, fail func(error)) {
+// Start serves the listeners given to New in the background, as a front
+// end's Start does: a permanent accept error goes to fail (the front
+// end's FrontEnv.Fail, nil to ignore it) as "NAME listener: ERR".
+func (s *Server) Start(fail func(error)) {
+	for _, ln := range s.bound {
+		s.ServeBackground(ln, fail)
+	}
+}
+
+// ServeBackground serves inner as Start does. Shutdown closes inner and
+// waits for its loop, which is set up before ServeBackground returns.
+func (s *Server) ServeBackground(inner net.Listener, fail func(error)) {
 	err := s.add(inner)
 	if err == nil {
 		go func() { err := s.acceptLoop(inner); report(err, s.cfg.Name, fail) }()

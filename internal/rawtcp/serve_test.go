@@ -155,9 +155,10 @@ func TestNoGoroutineLeft(t *testing.T) {
 	}
 }
 
-// TestStartReportsPermanentErrors: Start serves in the background; a
-// permanent accept error reaches fail, named by the listener; Shutdown
-// closes a started listener, and one started after it at once.
+// TestStartReportsPermanentErrors: Start serves the listeners given to
+// New in the background; a permanent accept error reaches fail, named by
+// the listener; Shutdown closes a started listener, one never started,
+// and one given after it.
 func TestStartReportsPermanentErrors(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -167,33 +168,35 @@ func TestStartReportsPermanentErrors(t *testing.T) {
 	fl := &flaky{Listener: ln, err: errors.New("listener broke")}
 	fl.failures.Store(1)
 	failed := make(chan error, 1)
-	srv := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
-	srv.Start(fl, func(err error) { failed <- err })
+	srv := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()}, fl)
+	srv.Start(func(err error) { failed <- err })
 	if err := <-failed; err == nil || err.Error() != "test listener: listener broke" {
 		t.Fatalf("fail got %v", err)
 	}
 
-	good, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	listen := func() net.Listener {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ln
 	}
-	srv2 := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()})
-	srv2.Start(good, func(err error) { t.Errorf("fail called: %v", err) })
+	good, never, late := listen(), listen(), listen()
+	srv2 := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()}, good)
+	srv2.Start(func(err error) { t.Errorf("fail called: %v", err) })
 	if got := ask(t, "", good.Addr().String(), "up"); got != "ok up" {
 		t.Fatalf("started server answered %q", got)
 	}
-	if err := srv2.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
+	srv3 := New(Config{Name: "test", Handler: (&echo{}).handle, Logger: quiet()}, never)
+	for _, srv := range []*Server{srv2, srv3} {
+		if err := srv.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := good.Accept(); !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("started listener not closed by Shutdown: %v", err)
-	}
-	late, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv2.Start(late, func(err error) { t.Errorf("fail called after Shutdown: %v", err) })
-	if _, err := late.Accept(); !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("listener started after Shutdown not closed: %v", err)
+	srv2.ServeBackground(late, func(err error) { t.Errorf("fail called after Shutdown: %v", err) })
+	for name, ln := range map[string]net.Listener{"started": good, "never started": never, "given after Shutdown": late} {
+		if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("listener %s not closed by Shutdown: %v", name, err)
+		}
 	}
 }

@@ -44,9 +44,10 @@ type Config struct {
 // Server accepts connections on one or more listeners and hands each to
 // the Handler. Its methods may be called concurrently.
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
-	caps *limit.Conns
+	cfg   Config
+	log   *slog.Logger
+	caps  *limit.Conns
+	bound []net.Listener // given to New: Start serves them, Shutdown closes them
 
 	ctx    context.Context // the handlers'; ended by Shutdown
 	cancel context.CancelFunc
@@ -62,13 +63,15 @@ type Server struct {
 	accepted, acceptErrors, panics atomic.Uint64
 }
 
-// New returns a Server for cfg; it serves nothing until Serve.
-func New(cfg Config) *Server {
+// New returns a Server for cfg. It serves nothing until Start (which
+// serves bound, the listeners a front end opened at Bind) or Serve;
+// Shutdown closes bound whether or not Start ran.
+func New(cfg Config, bound ...net.Listener) *Server {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: log, done: make(chan struct{}),
+	s := &Server{cfg: cfg, log: log, bound: bound, done: make(chan struct{}),
 		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]bool{}}
 	s.caps = limit.NewConns(limit.ListenerConfig{MaxConns: cfg.MaxConns, MaxPerIP: cfg.MaxPerIP,
 		ShedAt: limit.ShedAt(cfg.MaxConns), OnReject: cfg.OnReject})

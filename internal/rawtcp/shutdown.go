@@ -5,7 +5,7 @@ import (
 	"net"
 )
 
-// Shutdown stops accepting (closing every listener Serve was given), shows
+// Shutdown stops accepting (closing every listener it was given), shows
 // each open connection to OnShutdown, and waits for the handlers to
 // return (and detached connections to end). If ctx ends first it ends the
 // handlers' ctx, closes the connections left (ending detached ones),
@@ -19,6 +19,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.closing = true
 		close(s.done)
 		for ln := range s.listeners {
+			ln.Close()
+		}
+		for _, ln := range s.bound { // if Start never ran
 			ln.Close()
 		}
 		for c := range s.conns {

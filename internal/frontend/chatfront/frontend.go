@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"time"
 
 	"aula/internal/core"
@@ -37,8 +36,7 @@ type FrontEnd struct {
 	env  *core.FrontEnv
 	log  *slog.Logger
 	keys *keyring
-	ln   net.Listener   // bound (TLS over TCP with --chat-tls)
-	srv  *rawtcp.Server // its accept loop, caps and connections
+	srv  *rawtcp.Server // the bound listener (TLS over TCP with --chat-tls): accept loop, caps, connections
 	addr string
 }
 
@@ -79,36 +77,34 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 		}
 		inner = tls.NewListener(inner, env.TLS)
 	}
-	f.ln, f.addr = inner, inner.Addr().String()
+	f.addr = inner.Addr().String()
 	f.srv = rawtcp.New(rawtcp.Config{Name: "chat", MaxConns: o.maxConns.Get(), MaxPerIP: o.maxPerIP.Get(),
-		Handler: f.serve, Logger: f.log})
+		Handler: f.serve, Logger: f.log}, inner)
 	return nil
 }
 
 // Start accepts connections in the background.
 func (f *FrontEnd) Start(ctx context.Context) error {
-	if f.ln == nil {
+	if f.srv == nil {
 		return nil
 	}
 	f.log.Info("chat listening", "addr", f.addr, "auth", f.opts.auth.Get(), "tls", f.opts.tls.Get())
-	f.srv.Start(f.ln, f.env.Fail)
+	f.srv.Start(f.env.Fail)
 	return nil
 }
 
 // Shutdown stops accepting, lets requests in progress finish until ctx
 // ends, then closes the connections left.
 func (f *FrontEnd) Shutdown(ctx context.Context) error {
-	if f.ln == nil {
+	if f.srv == nil {
 		return nil
 	}
-	err := f.srv.Shutdown(ctx)
-	f.ln.Close() // if Start never ran
-	return err
+	return f.srv.Shutdown(ctx)
 }
 
 // Addrs reports the bound listener as "tcp".
 func (f *FrontEnd) Addrs() map[string]string {
-	if f.ln == nil {
+	if f.srv == nil {
 		return map[string]string{}
 	}
 	return map[string]string{"tcp": f.addr}

@@ -48,8 +48,7 @@ type FrontEnd struct {
 	tls     *tls.Config
 	checker *ca.Checker
 	caDirV  string
-	ln      net.Listener
-	srv     *rawtcp.Server // accept loop, caps, connections
+	srv     *rawtcp.Server // the listener: accept loop, caps, connections
 	addr    string
 	hsSem   chan struct{}
 
@@ -107,14 +106,13 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 	if err != nil {
 		return fmt.Errorf("lab agent listener: %w", err)
 	}
-	f.ln = inner
 	f.srv = rawtcp.New(rawtcp.Config{Name: "lab agent", MaxConns: f.maxConns.Get(), MaxPerIP: f.maxPerIP.Get(),
 		OnReject: func(c net.Conn, reason string) {
 			f.log.Warn("lab: agent connection refused", "addr", c.RemoteAddr().String(), "why", reason)
 		},
 		Handler:    func(_ context.Context, c net.Conn) { f.serve(c) },
 		OnShutdown: func(c net.Conn) { c.Close() }, // agents reconnect to the next server
-		Logger:     f.log})
+		Logger:     f.log}, inner)
 	f.addr = inner.Addr().String()
 	// Handshakes are CPU work: a reconnect storm after a restart waits for
 	// a slot rather than making every handshake slow enough to time out.
@@ -128,7 +126,7 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 
 // Addrs reports the bound listener ("agents").
 func (f *FrontEnd) Addrs() map[string]string {
-	if f.ln == nil {
+	if f.srv == nil {
 		return map[string]string{}
 	}
 	return map[string]string{"agents": f.addr}
@@ -136,11 +134,11 @@ func (f *FrontEnd) Addrs() map[string]string {
 
 // Start accepts agents in the background.
 func (f *FrontEnd) Start(ctx context.Context) error {
-	if f.ln == nil {
+	if f.srv == nil {
 		return nil
 	}
 	f.log.Info("lab agent listener", "addr", f.addr, "ca-dir", f.caDirV)
-	f.srv.Start(f.ln, f.env.Fail)
+	f.srv.Start(f.env.Fail)
 	return nil
 }
 
@@ -148,7 +146,7 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 // reconnect to the next server); their in-flight actions are recorded as
 // failed by the connection's end, while the module still runs.
 func (f *FrontEnd) Shutdown(ctx context.Context) error {
-	if f.ln == nil {
+	if f.srv == nil {
 		return nil
 	}
 	f.mu.Lock()
@@ -160,7 +158,5 @@ func (f *FrontEnd) Shutdown(ctx context.Context) error {
 	for _, ac := range agents {
 		ac.shut("server shutting down") // the reason their end records
 	}
-	err := f.srv.Shutdown(ctx) // closes the rest: handshakes, hellos, enrolments
-	f.ln.Close()               // if Start never ran
-	return err
+	return f.srv.Shutdown(ctx) // closes the rest: handshakes, hellos, enrolments
 }

@@ -34,8 +34,8 @@ const MaxLine = 4096
 type FrontEnd struct {
 	listen *config.Opt[string]
 	env    *core.FrontEnv
-	ln     net.Listener
-	srv    *rawtcp.Server // the accept loop, connections and shutdown
+	addr   string
+	srv    *rawtcp.Server // the listener: accept loop, connections and shutdown
 }
 
 // Configure declares [line] listen (--line-listen).
@@ -53,21 +53,21 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 	if err != nil {
 		return fmt.Errorf("line listener: %w", err)
 	}
-	f.ln = ln
+	// internal/rawtcp has the accept loop, connection caps and shutdown
+	// every raw TCP front end shares. A line protocol has no request
+	// boundary to wait for at shutdown: its connections are closed when
+	// the shutdown begins.
+	f.addr = ln.Addr().String()
+	f.srv = rawtcp.New(rawtcp.Config{Name: "line", Handler: f.serve, Logger: env.Log,
+		OnShutdown: func(c net.Conn) { c.Close() }}, ln)
 	return nil
 }
 
-// Start serves the listener in the background (internal/rawtcp: the
-// accept loop, connection caps and shutdown every raw TCP front end
-// shares). A line protocol has no request boundary to wait for at
-// shutdown, so its connections are closed when the shutdown begins.
+// Start serves the listener in the background.
 func (f *FrontEnd) Start(ctx context.Context) error {
-	if f.ln == nil {
-		return nil
+	if f.srv != nil {
+		f.srv.Start(f.env.Fail)
 	}
-	f.srv = rawtcp.New(rawtcp.Config{Name: "line", Handler: f.serve, Logger: f.env.Log,
-		OnShutdown: func(c net.Conn) { c.Close() }})
-	f.srv.Start(f.ln, f.env.Fail)
 	return nil
 }
 
@@ -107,19 +107,16 @@ func oneLine(s string) string { return strings.NewReplacer("\r", " ", "\n", " ")
 // Shutdown stops accepting, closes the open connections and waits for
 // their calls.
 func (f *FrontEnd) Shutdown(ctx context.Context) error {
-	if f.ln == nil {
+	if f.srv == nil {
 		return nil
-	}
-	if f.srv == nil { // bound, never started
-		return f.ln.Close()
 	}
 	return f.srv.Shutdown(ctx)
 }
 
 // Addrs reports the bound listener as "tcp".
 func (f *FrontEnd) Addrs() map[string]string {
-	if f.ln == nil {
+	if f.srv == nil {
 		return map[string]string{}
 	}
-	return map[string]string{"tcp": f.ln.Addr().String()}
+	return map[string]string{"tcp": f.addr}
 }

@@ -62,8 +62,8 @@ type FrontEnd struct {
 	log     *slog.Logger
 	backend Backend
 	cfg     *ssh.ServerConfig
-	ln      net.Listener
-	srv     *rawtcp.Server // accept loop, caps, connections
+	addr    string
+	srv     *rawtcp.Server // the listener: accept loop, caps, connections
 	rate    *limit.Limiter
 	fails   *limit.LoginThrottle
 	fail    func(error)
@@ -124,45 +124,43 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 	f.rate = limit.NewLimiter(limit.Config{Burst: f.connBurst.Get(), Every: f.connEvery.Get()})
 	f.fails = limit.NewLoginThrottle(limit.DefaultLogin)
 	f.cfg = f.serverConfig(keys)
-	f.ln = ln
+	f.addr = ln.Addr().String()
 	f.srv = rawtcp.New(rawtcp.Config{Name: "backup SSH", MaxConns: f.maxConns.Get(), MaxPerIP: f.maxPerIP.Get(),
 		OnReject: func(c net.Conn, reason string) {
 			f.log.Debug("backup SSH connection refused", "addr", c.RemoteAddr().String(), "reason", reason)
 		},
-		Handler: f.serveConn, Logger: f.log})
+		Handler: f.serveConn, Logger: f.log}, ln)
 	return nil
 }
 
 // Addrs reports the listener ("ssh") when bound.
 func (f *FrontEnd) Addrs() map[string]string {
-	if f.ln == nil {
+	if f.srv == nil {
 		return nil
 	}
-	return map[string]string{"ssh": f.ln.Addr().String()}
+	return map[string]string{"ssh": f.addr}
 }
 
 // Start accepts connections in the background.
 func (f *FrontEnd) Start(ctx context.Context) error {
-	if f.ln == nil {
+	if f.srv == nil {
 		return nil
 	}
-	f.log.Info("listening", "listener", "backup-ssh", "addr", f.ln.Addr().String())
+	f.log.Info("listening", "listener", "backup-ssh", "addr", f.addr)
 	if os.Geteuid() == 0 {
 		// The gate refuses to run rsync as root (it would keep the
 		// clients' owners, modes and devices).
 		f.log.Warn("serving as root: the backup SSH endpoint refuses every transfer (unless --backup-allow-root, for tests); start with --user (the backup account)")
 	}
-	f.srv.Start(f.ln, f.fail)
+	f.srv.Start(f.fail)
 	return nil
 }
 
 // Shutdown stops accepting, lets running transfers finish until ctx ends,
 // then closes what is left (rsync sees its peer go and exits).
 func (f *FrontEnd) Shutdown(ctx context.Context) error {
-	if f.ln == nil {
+	if f.srv == nil {
 		return nil
 	}
-	err := f.srv.Shutdown(ctx)
-	f.ln.Close() // if Start never ran
-	return err
+	return f.srv.Shutdown(ctx)
 }

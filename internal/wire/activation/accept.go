@@ -27,7 +27,7 @@ func (s *Server) Start(inner net.Listener, fail func(error)) error {
 		return errors.New("activation: Server.Answerer is nil")
 	}
 	s.init()
-	s.srv.Start(inner, fail)
+	s.srv.ServeBackground(inner, fail)
 	return nil
 }
 
