@@ -13,13 +13,16 @@
 // request. A Handler whose connection was closed to make room sees
 // limit.IsShed and drops it quietly.
 //
+//	// Bind: open the listener (before the privilege drop), then
 //	srv := rawtcp.New(rawtcp.Config{Name: "chat", MaxConns: 1024, MaxPerIP: 128,
-//		Handler: func(ctx context.Context, c net.Conn) { ... }})
-//	go func() {
-//		if err := srv.Serve(ln); err != nil && !errors.Is(err, rawtcp.ErrServerClosed) { fail(err) }
-//	}()
-//	...
-//	srv.Shutdown(ctx) // stop accepting, wait for handlers, close stragglers at ctx's end
+//		Handler: func(ctx context.Context, c net.Conn) { ... }}, ln)
+//	// Start:
+//	srv.Start(env.Fail) // "chat listener: ..." if the listener dies
+//	// Shutdown: stop accepting, wait for handlers, close stragglers when ctx ends
+//	return srv.Shutdown(ctx)
+//
+// Serve is the same loop in the caller's goroutine, for any number of
+// listeners (internal/wire/activation's Server uses it).
 //
 // Per-connection timeouts stay with the protocols: each bounds a
 // different thing (a request up to its FIN, a netstring with an idle
