@@ -120,10 +120,7 @@ func (s *Server) serveConn(c net.Conn) {
 			s.log.Error(s.cfg.Name+": panic serving a connection", "peer", c.RemoteAddr().String(), "panic", p,
 				"stack", string(debug.Stack()))
 		}
-		if p == nil && s.detached(c) {
-			return
-		}
-		s.end(c)
+		s.release(c, p == nil)
 	}()
 	s.cfg.Handler(s.ctx, c)
 }
@@ -143,12 +140,6 @@ func (s *Server) Detach(c net.Conn) (end func()) {
 	return func() { s.end(c) }
 }
 
-func (s *Server) detached(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.conns[c]
-}
-
 // track records c for Shutdown; false once Shutdown has begun.
 func (s *Server) track(c net.Conn) bool {
 	s.mu.Lock()
@@ -162,12 +153,20 @@ func (s *Server) track(c net.Conn) bool {
 }
 
 // end closes c and forgets it, once however often it is called.
-func (s *Server) end(c net.Conn) {
-	c.Close()
+func (s *Server) end(c net.Conn) { s.release(c, false) }
+
+// release is end, except that a Handler's return (keepDetached) leaves a
+// detached connection open.
+func (s *Server) release(c net.Conn, keepDetached bool) {
 	s.mu.Lock()
-	_, open := s.conns[c]
+	detached, open := s.conns[c]
+	if keepDetached && detached {
+		s.mu.Unlock()
+		return
+	}
 	delete(s.conns, c)
 	s.mu.Unlock()
+	c.Close()
 	if open {
 		s.handlers.Done()
 	}
