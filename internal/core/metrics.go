@@ -11,8 +11,9 @@ import (
 
 // metrics counts calls per method and kind, for /metrics.
 type metrics struct {
-	mu  sync.RWMutex
-	per map[string]*methodStats
+	mu    sync.RWMutex
+	per   map[string]*methodStats
+	extra []func(io.Writer) // AddMetrics
 }
 
 type methodStats struct {
@@ -108,4 +109,19 @@ func (a *App) WriteMetrics(w io.Writer) {
 		fmt.Fprintf(w, "aula_call_seconds_total{method=%q} %g\n", n, float64(a.metrics.stats(n).nanos.Load())/1e9)
 	}
 	a.writeModuleMetrics(w)
+	a.metrics.mu.RLock()
+	extra := a.metrics.extra
+	a.metrics.mu.RUnlock()
+	for _, fn := range extra {
+		fn(w)
+	}
+}
+
+// AddMetrics adds fn's lines (Prometheus text format, names prefixed
+// aula_) to GET /metrics. Front ends report their listeners this way, as
+// modules do by being MetricsWriters.
+func (a *App) AddMetrics(fn func(w io.Writer)) {
+	a.metrics.mu.Lock()
+	defer a.metrics.mu.Unlock()
+	a.metrics.extra = append(a.metrics.extra, fn)
 }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -111,6 +112,7 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 	if err := f.srv.Start(f.ln, f.env.Fail); err != nil {
 		return err
 	}
+	f.env.App.AddMetrics(func(w io.Writer) { f.srv.WriteMetrics(w, "activation") })
 	f.env.Log.Info("listening", "listener", "activation", "addr", f.ln.Addr().String())
 	return nil
 }

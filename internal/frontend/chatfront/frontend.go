@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -80,6 +81,7 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 	f.addr = inner.Addr().String()
 	f.srv = rawtcp.New(rawtcp.Config{Name: "chat", MaxConns: o.maxConns.Get(), MaxPerIP: o.maxPerIP.Get(),
 		Handler: f.serve, Logger: f.log}, inner)
+	env.App.AddMetrics(func(w io.Writer) { f.srv.WriteMetrics(w, "chat") })
 	return nil
 }
 

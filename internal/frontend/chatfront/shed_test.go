@@ -2,6 +2,7 @@ package chatfront
 
 import (
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,5 +37,10 @@ func TestSilentConnectionsMakeWay(t *testing.T) {
 	}
 	if st := s.fe.srv.Stats(); st.Shed != 1 || st.Rejected != 0 {
 		t.Fatalf("stats %+v, want 1 shed, none refused", st)
+	}
+	var m strings.Builder
+	s.app.WriteMetrics(&m)
+	if !strings.Contains(m.String(), "\naula_chat_connections_shed_total 1\n") {
+		t.Fatalf("GET /metrics lacks the shed connection:\n%s", m.String())
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -113,6 +114,9 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 		Handler:    func(_ context.Context, c net.Conn) { f.serve(c) },
 		OnShutdown: func(c net.Conn) { c.Close() }, // agents reconnect to the next server
 		Logger:     f.log}, inner)
+	if env.App != nil {
+		env.App.AddMetrics(func(w io.Writer) { f.srv.WriteMetrics(w, "lab") })
+	}
 	f.addr = inner.Addr().String()
 	// Handshakes are CPU work: a reconnect storm after a restart waits for
 	// a slot rather than making every handshake slow enough to time out.

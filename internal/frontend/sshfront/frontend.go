@@ -130,6 +130,7 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 			f.log.Debug("backup SSH connection refused", "addr", c.RemoteAddr().String(), "reason", reason)
 		},
 		Handler: f.serveConn, Logger: f.log}, ln)
+	env.App.AddMetrics(func(w io.Writer) { f.srv.WriteMetrics(w, "backupssh") })
 	return nil
 }
 

@@ -2,6 +2,7 @@ package activation
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -127,6 +128,13 @@ func (s *Server) init() {
 			Logger:     s.logger(),
 		})
 	})
+}
+
+// WriteMetrics writes the listener's connection counters (rawtcp's) in
+// the Prometheus text format, names prefixed aula_<id>_.
+func (s *Server) WriteMetrics(w io.Writer, id string) {
+	s.init()
+	s.srv.WriteMetrics(w, id)
 }
 
 // ShutdownReadGrace is how long a connection still sending its request
