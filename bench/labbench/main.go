@@ -142,6 +142,13 @@ func run(n, rounds int) error {
 	connectAll := time.Since(start)
 	time.Sleep(2 * time.Second)
 	idle := srv.rss()
+	srv.send("mem")
+	memLine, err := srv.line()
+	if err != nil {
+		return err
+	}
+	var heap, stack, sys, goroutines int64
+	fmt.Sscanf(memLine, "mem %d %d %d %d", &heap, &stack, &sys, &goroutines)
 	var probe []time.Duration
 	for range rounds {
 		srv.send("run")
@@ -202,6 +209,8 @@ func run(n, rounds int) error {
 	fmt.Printf("| run probe on all → all results recorded (median of %d: %s) | %.2f s | %.2f s (one echo on each) | 3 s: %s |\n",
 		rounds, durs(probe), med.Seconds(), refEcho.Seconds(), met(med <= 3*time.Second))
 	fmt.Printf("| server memory per idle agent (RSS growth / agents) | %.1f KiB | %.1f KiB | ≤ 20 KiB: %s |\n", perAgent, perRef, met(perAgent <= 20))
+	fmt.Printf("| of which, after a GC: Go heap in use / goroutine stacks, per agent | %.1f / %.1f KiB (%d goroutines) | | |\n",
+		float64(heap)/float64(n)/1024, float64(stack)/float64(n)/1024, goroutines)
 	fmt.Printf("| reconnect all after kill -9 and restart | %.2f s (%d failed handshakes) | - | 30 s, none failed: %s |\n",
 		reconnect.Seconds(), reconnectFailed, met(reconnect <= 30*time.Second && reconnectFailed == 0))
 	return nil

@@ -241,8 +241,11 @@ func resultOutput(in AgentResultArgs, skip string) string {
 // AgentGoneArgs says an agent's connection ended: the action it had in
 // flight (0: none) fails with the reason; Off is false when a newer
 // connection of the same agent replaced this one.
+// Unsent is an action a launch handed to the connection (marked sent)
+// that it never wrote to the agent: it is queued again.
 type AgentGoneArgs struct {
 	Action int64  `json:"action,omitempty"`
+	Unsent int64  `json:"unsent,omitempty"`
 	Reason string `json:"reason"`
 	Off    bool   `json:"off,omitempty"`
 }
@@ -257,6 +260,12 @@ func (m *Module) agentGone(ctx context.Context, in AgentGoneArgs) (bool, error) 
 		if in.Action > 0 {
 			if _, err := tx.ExecContext(ctx, m.t.q("UPDATE lab_actions SET state = ?, result = ?, output = ?, finished_at = ? WHERE id = ? AND computer = ? AND state = ?"),
 				stateFailed, resultFailed, "agent disconnected mid-command: "+in.Reason, fmtTime(at), in.Action, c.Name, stateSent); err != nil {
+				return err
+			}
+		}
+		if in.Unsent > 0 {
+			if _, err := tx.ExecContext(ctx, m.t.q("UPDATE lab_actions SET state = "+requeuedState+", sent_at = '' WHERE id = ? AND computer = ? AND state = ?"),
+				in.Unsent, c.Name, stateSent); err != nil {
 				return err
 			}
 		}

@@ -134,6 +134,11 @@ func (m *Module) poll() {
 			} else if n > 0 {
 				m.log.Info("lab: queued actions expired", "count", n)
 			}
+			if n, err := m.t.requeueUnsent(ctx); err != nil {
+				m.log.Error("lab: queueing again actions of agents gone", "err", err)
+			} else if n > 0 {
+				m.log.Info("lab: actions of agents gone before delivery queued again", "count", n)
+			}
 		}
 		gen, err := m.t.generation(ctx)
 		if err != nil || gen == m.lastGen {

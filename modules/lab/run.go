@@ -72,8 +72,10 @@ func (m *Module) runMethod() core.Method {
 		rand.Read(b[:])
 		at := now()
 		out := Launched{Launch: at.Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:4]), Command: cmd.Name}
+		idle := m.idleAgents(ctx)
+		var sent map[string]labapi.Delivery
 		err := m.t.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			out.Actions, out.Skipped = nil, nil
+			out.Actions, out.Skipped, sent = nil, nil, nil
 			lab := in.Lab
 			if lab == "all" {
 				lab = ""
@@ -86,22 +88,41 @@ func (m *Module) runMethod() core.Method {
 				return core.Errorf(core.KindNotFound, "no computer matches (lab %q, group %q, computer %q)", in.Lab, in.Group, in.Computer)
 			}
 			ins, err := tx.PrepareContext(ctx, m.t.q("INSERT INTO lab_actions (launch, computer, lab, command, code, params, launcher, state, result, output, created_at, sent_at, finished_at, expires_at) "+
-				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, '', ?, '', '', ?) RETURNING id"))
+				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, '', ?, ?, '', ?) RETURNING id"))
 			if err != nil {
 				return err
 			}
 			defer ins.Close()
+			var open map[string]bool
+			if len(idle) > 0 {
+				if open, err = m.t.openComputers(ctx, tx); err != nil {
+					return err
+				}
+			}
 			exp := fmtTime(at.Add(m.actionTTL.Get()))
 			for _, c := range cs {
 				if c.Maintenance {
 					out.Skipped = append(out.Skipped, c.Name)
 					continue
 				}
+				// An idle agent with nothing else queued gets the action at
+				// once: one write for the whole launch rather than one claim
+				// per agent (bench/labbench).
+				state, sentAt := queuedState(c), ""
+				if state == stateQueued && idle[c.Name] && !open[c.Name] {
+					state, sentAt = stateSent, fmtTime(at)
+				}
 				var id int64
-				if err := ins.QueryRowContext(ctx, out.Launch, c.Name, c.Lab, cmd.Name, cmd.Code, string(params), launcher, queuedState(c), fmtTime(at), exp).Scan(&id); err != nil {
+				if err := ins.QueryRowContext(ctx, out.Launch, c.Name, c.Lab, cmd.Name, cmd.Code, string(params), launcher, state, fmtTime(at), sentAt, exp).Scan(&id); err != nil {
 					return err
 				}
 				out.Actions = append(out.Actions, LaunchedRow{ID: id, Computer: c.Name})
+				if state == stateSent {
+					if sent == nil {
+						sent = map[string]labapi.Delivery{}
+					}
+					sent[c.Name] = labapi.Delivery{Action: id, Code: cmd.Code, Name: cmd.Name, Params: orEmpty(in.Params)}
+				}
 			}
 			return m.t.bump(ctx, tx)
 		})
@@ -115,11 +136,13 @@ func (m *Module) runMethod() core.Method {
 			out.Actions = []LaunchedRow{}
 		}
 		if m.env != nil && m.env.Events != nil && len(out.Actions) > 0 {
-			names := make([]string, len(out.Actions))
-			for i, a := range out.Actions {
-				names[i] = a.Computer
+			names := make([]string, 0, len(out.Actions)-len(sent))
+			for _, a := range out.Actions {
+				if _, ok := sent[a.Computer]; !ok {
+					names = append(names, a.Computer)
+				}
 			}
-			m.env.Events.Publish(ctx, labapi.TopicQueued, labapi.QueuedEvent{Computers: names})
+			m.env.Events.Publish(ctx, labapi.TopicQueued, labapi.QueuedEvent{Computers: names, Sent: sent})
 		}
 		return out, nil
 	})
@@ -158,4 +181,15 @@ func checkParams(cmd labapi.Command, p map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// idleAgents asks the agent front end (if this process has one) which
+// computers have an agent connected with nothing in flight.
+func (m *Module) idleAgents(ctx context.Context) map[string]bool {
+	if m.env == nil || m.env.Events == nil {
+		return nil
+	}
+	q := &labapi.IdleQuery{Idle: map[string]bool{}}
+	m.env.Events.Publish(ctx, labapi.TopicIdle, q)
+	return q.Idle
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"aula/internal/store"
@@ -77,6 +78,10 @@ const (
 type tables struct {
 	db *store.DB
 	d  store.Dialect
+
+	identOnce sync.Once
+	identStmt *sql.Stmt // computerByIdentity's, prepared once: every agent call may ask
+	identErr  error
 }
 
 func newTables(db *store.DB) *tables { return &tables{db: db, d: db.Dialect()} }
@@ -161,7 +166,12 @@ func (t *tables) computer(ctx context.Context, q querier, name string) (Computer
 }
 
 func (t *tables) computerByIdentity(ctx context.Context, identity string) (Computer, error) {
-	return scanComputer(t.db.Reader().QueryRowContext(ctx, t.q("SELECT "+computerCols+" FROM lab_computers WHERE identity = ? AND identity <> ''"), identity))
+	const query = "SELECT " + computerCols + " FROM lab_computers WHERE identity = ? AND identity <> ''"
+	t.identOnce.Do(func() { t.identStmt, t.identErr = t.db.Reader().PrepareContext(context.WithoutCancel(ctx), t.q(query)) })
+	if t.identErr != nil {
+		return scanComputer(t.db.Reader().QueryRowContext(ctx, t.q(query), identity))
+	}
+	return scanComputer(t.identStmt.QueryRowContext(ctx, identity))
 }
 
 func (t *tables) insertComputer(ctx context.Context, tx *sql.Tx, c Computer) error {
@@ -247,6 +257,57 @@ func (t *tables) queuedComputers(ctx context.Context) ([]string, error) {
 			return nil, err
 		}
 		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// requeuedState is the state of an action handed to an agent that never
+// got it, in an UPDATE of lab_actions: queued, or paused when its
+// computer's queue is (as queuedState).
+const requeuedState = "CASE WHEN EXISTS (SELECT 1 FROM lab_computers p WHERE p.name = lab_actions.computer AND p.paused_by <> '') THEN 'paused' ELSE 'queued' END"
+
+// requeueUnsent queues again the actions a launch handed to an agent that
+// was gone before they could be written to it: sent actions of computers
+// that are off (an agent's end fails the action it had in flight, so no
+// other sent action of an off computer reached its agent).
+func (t *tables) requeueUnsent(ctx context.Context) (int64, error) {
+	const where = "state = ? AND computer IN (SELECT name FROM lab_computers WHERE state = ?)"
+	var one int
+	err := t.db.Reader().QueryRowContext(ctx, t.q("SELECT 1 FROM lab_actions WHERE "+where+" LIMIT 1"), stateSent, agentOff).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil // as expire: no empty commit every second
+	}
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = t.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, t.q("UPDATE lab_actions SET state = "+requeuedState+", sent_at = '' WHERE "+where), stateSent, agentOff)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// openComputers is every computer with an action queued or sent: a
+// launch hands its action straight to an idle agent only if nothing else
+// of that agent's waits before it.
+func (t *tables) openComputers(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, t.q("SELECT DISTINCT computer FROM lab_actions WHERE state IN (?, ?)"), stateQueued, stateSent)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out[c] = true
 	}
 	return out, rows.Err()
 }

@@ -28,26 +28,34 @@ type agentConn struct {
 	certs    []*x509.Certificate
 	identity string
 	computer string
+	in       *tlsInput      // the TLS layer, read through a recordConn
+	r        *labxml.Reader // nil while idle (idle.go)
+	endConn  func()         // closes the connection rawtcp was told to keep (Detach)
 
 	wmu sync.Mutex // serialises writes
 
 	mu       sync.Mutex
-	inflight int64 // the action sent and not yet answered
-	claiming bool  // a core call that may claim an action is running
-	wantPull bool  // actions were queued while claiming
+	inflight int64           // the action sent and not yet answered
+	claiming bool            // a core call that may claim an action is running
+	wantPull bool            // actions were queued while claiming
+	offered  labapi.Delivery // handed over by a launch while claiming (sent once the claim ends empty)
 	why      string
 }
 
-// serve runs one connection from handshake to close (rawtcp closes it
-// after).
+// serve runs one connection from handshake to the agent's hello (rawtcp
+// closes it if serve returns before that), then detaches it from rawtcp
+// and hands it to messages (idle.go), which ends it.
 func (f *FrontEnd) serve(raw net.Conn) {
+	handedOff := false
 	ac := &agentConn{f: f}
 	if ap, err := netip.ParseAddrPort(raw.RemoteAddr().String()); err == nil {
 		ac.addr = ap
 	}
 	f.hsSem <- struct{}{}
 	raw.SetDeadline(time.Now().Add(f.handshakeTimeout.Get()))
-	ac.tc = tls.Server(raw, f.tls)
+	rc := &recordConn{Conn: raw}
+	ac.tc = tls.Server(rc, f.tls)
+	ac.in = &tlsInput{tc: ac.tc, rc: rc}
 	err := ac.tc.Handshake()
 	<-f.hsSem
 	if err != nil {
@@ -56,27 +64,40 @@ func (f *FrontEnd) serve(raw net.Conn) {
 			lvl = f.log.Warn
 		}
 		lvl("lab: agent handshake failed", "addr", ac.addr.String(), "err", err)
+		drain(raw)
 		return
 	}
 	// Past the handshake (which a flood of silent connections never
 	// finishes) the connection is not shed for a newcomer; the hello
 	// timeout bounds one that then says nothing.
 	limit.Busy(raw)
+	defer func() {
+		if !handedOff {
+			ac.release()
+		}
+	}()
 	cs := ac.tc.ConnectionState()
-	r := labxml.NewReader(ac.tc, f.maxMsg.Get())
 	raw.SetDeadline(time.Now().Add(f.helloAfter.Get()))
 	if len(cs.VerifiedChains) == 0 {
-		ac.enrol(r)
+		ac.enrol()
 		return
 	}
 	ac.certs = cs.PeerCertificates
 	ac.identity = ca.PeerName(cs)
-	if !ac.hello(r) {
+	if !ac.hello() {
 		return
 	}
 	raw.SetDeadline(time.Time{})
-	reason := ac.loop(r)
+	ac.endConn = f.srv.Detach(raw)
+	handedOff = true
+	ac.messages()
+}
+
+// end ends a connection that got past its hello.
+func (ac *agentConn) end(reason string) {
 	ac.finish(reason)
+	ac.release()
+	ac.endConn()
 }
 
 // call runs an agent method as this agent.
@@ -106,9 +127,9 @@ func (ac *agentConn) sendError(action int64, msg string) {
 func publicMsg(err error) string { return core.AsError(err).PublicMessage(false) }
 
 // hello reads the agent's announcement and records it.
-func (ac *agentConn) hello(r *labxml.Reader) bool {
+func (ac *agentConn) hello() bool {
 	f := ac.f
-	m, err := r.Next()
+	m, err := ac.next()
 	if err != nil {
 		if labxml.IsMessageError(err) {
 			ac.sendError(0, err.Error())
@@ -148,23 +169,52 @@ func (ac *agentConn) hello(r *labxml.Reader) bool {
 func (ac *agentConn) delivered(d labapi.Delivery) {
 	ac.mu.Lock()
 	ac.claiming = false
+	if d.Action == 0 && ac.offered.Action != 0 {
+		d, ac.offered = ac.offered, labapi.Delivery{}
+	}
 	ac.inflight = d.Action
 	again := d.Action == 0 && ac.wantPull
 	ac.wantPull = false
 	ac.mu.Unlock()
 	if d.Action != 0 {
-		m := &labxml.Message{Kind: labxml.Command, Code: d.Code, Name: d.Name, Action: d.Action}
-		for _, k := range sortedKeys(d.Params) {
-			m.Add(k, d.Params[k])
-		}
-		if err := ac.send(m); err != nil {
-			ac.shut("write failed: " + err.Error())
-		}
+		ac.write(d)
 		return
 	}
 	if again {
 		ac.pull()
 	}
+}
+
+// write sends an action to the agent.
+func (ac *agentConn) write(d labapi.Delivery) {
+	m := &labxml.Message{Kind: labxml.Command, Code: d.Code, Name: d.Name, Action: d.Action}
+	for _, k := range sortedKeys(d.Params) {
+		m.Add(k, d.Params[k])
+	}
+	if err := ac.send(m); err != nil {
+		ac.shut("write failed: " + err.Error())
+	}
+}
+
+// offer takes an action a launch marked sent for this agent (labapi.
+// TopicIdle): it goes out now, or when the claim running ends empty.
+func (ac *agentConn) offer(d labapi.Delivery) {
+	ac.mu.Lock()
+	if ac.claiming || ac.inflight != 0 {
+		// The launch saw nothing else sent or queued for this agent, so
+		// the claim running finds nothing; if it does find an action, this
+		// one follows it.
+		if ac.offered.Action == 0 {
+			ac.offered = d
+		} else {
+			ac.f.log.Error("lab: a second action handed over while one waits; it stays sent until the agent reconnects", "computer", ac.computer, "accion", d.Action)
+		}
+		ac.mu.Unlock()
+		return
+	}
+	ac.inflight = d.Action
+	ac.mu.Unlock()
+	ac.write(d)
 }
 
 // pull claims the agent's next action if it has none in flight.
@@ -186,56 +236,61 @@ func (ac *agentConn) pull() {
 	ac.delivered(out.(labapi.Next).Delivery)
 }
 
-// loop reads results until the connection ends; it returns why.
-func (ac *agentConn) loop(r *labxml.Reader) string {
+// step reads and handles one message; ended says the connection ended,
+// and reason why.
+func (ac *agentConn) step() (reason string, ended bool) {
 	f := ac.f
-	for {
-		m, err := r.Next()
-		if err != nil {
-			if labxml.IsMessageError(err) {
-				f.log.Warn("lab: bad message from agent", "computer", ac.computer, "err", err)
-				var me *labxml.MessageError
-				errors.As(err, &me)
-				if ac.send((&labxml.Message{Kind: labxml.Command, Code: labapi.CodeError, Name: "Error", Action: me.Action}).Add("error", err.Error())) != nil {
-					return "write failed"
-				}
-				continue
+	m, err := ac.next()
+	if err != nil {
+		if labxml.IsMessageError(err) {
+			f.log.Warn("lab: bad message from agent", "computer", ac.computer, "err", err)
+			var me *labxml.MessageError
+			errors.As(err, &me)
+			if ac.send((&labxml.Message{Kind: labxml.Command, Code: labapi.CodeError, Name: "Error", Action: me.Action}).Add("error", err.Error())) != nil {
+				return "write failed", true
 			}
-			if errors.Is(err, io.EOF) {
-				return "connection closed by the agent"
-			}
-			return err.Error()
+			return "", false
 		}
-		if m.Kind != labxml.Response || m.Action == 0 {
-			ac.sendError(m.Action, fmt.Sprintf("unexpected %s codigo=%d: agents answer commands with RESPUESTA and their accion", m.Kind, m.Code))
-			continue
-		}
-		ac.mu.Lock()
-		inflight := ac.inflight
-		ok := inflight == m.Action && !ac.claiming
-		if ok {
-			ac.claiming = true
-		}
-		ac.mu.Unlock()
-		if !ok {
-			f.log.Warn("lab: result for an action not in flight ignored", "computer", ac.computer, "accion", m.Action, "in-flight", inflight)
-			ac.sendError(m.Action, fmt.Sprintf("action %d is not in flight on this connection; result ignored", m.Action))
-			continue
-		}
-		params := make(map[string]any, len(m.Params))
-		for _, p := range m.Params {
-			params[p.Name] = p.Value
-		}
-		out, err := ac.call("lab.agentResult", map[string]any{"action": m.Action, "code": m.Code, "ok": m.Result == labxml.Success,
-			"text": m.Text, "ip": m.IP, "params": params})
-		if err != nil {
-			f.log.Warn("lab: result refused", "computer", ac.computer, "accion", m.Action, "err", err)
-			ac.sendError(m.Action, publicMsg(err))
-			ac.delivered(labapi.Delivery{})
-			continue
-		}
-		ac.delivered(out.(labapi.Next).Delivery)
+		return endReason(err), true
 	}
+	if m.Kind != labxml.Response || m.Action == 0 {
+		ac.sendError(m.Action, fmt.Sprintf("unexpected %s codigo=%d: agents answer commands with RESPUESTA and their accion", m.Kind, m.Code))
+		return "", false
+	}
+	ac.mu.Lock()
+	inflight := ac.inflight
+	ok := inflight == m.Action && !ac.claiming
+	if ok {
+		ac.claiming = true
+	}
+	ac.mu.Unlock()
+	if !ok {
+		f.log.Warn("lab: result for an action not in flight ignored", "computer", ac.computer, "accion", m.Action, "in-flight", inflight)
+		ac.sendError(m.Action, fmt.Sprintf("action %d is not in flight on this connection; result ignored", m.Action))
+		return "", false
+	}
+	params := make(map[string]any, len(m.Params))
+	for _, p := range m.Params {
+		params[p.Name] = p.Value
+	}
+	out, err := ac.call("lab.agentResult", map[string]any{"action": m.Action, "code": m.Code, "ok": m.Result == labxml.Success,
+		"text": m.Text, "ip": m.IP, "params": params})
+	if err != nil {
+		f.log.Warn("lab: result refused", "computer", ac.computer, "accion", m.Action, "err", err)
+		ac.sendError(m.Action, publicMsg(err))
+		ac.delivered(labapi.Delivery{})
+		return "", false
+	}
+	ac.delivered(out.(labapi.Next).Delivery)
+	return "", false
+}
+
+// endReason says why reading ended.
+func endReason(err error) string {
+	if errors.Is(err, io.EOF) {
+		return "connection closed by the agent"
+	}
+	return err.Error()
 }
 
 // shut closes the connection from the server's side.
@@ -256,7 +311,7 @@ func (ac *agentConn) finish(reason string) {
 	if ac.why != "" {
 		reason = ac.why
 	}
-	action := ac.inflight
+	action, unsent := ac.inflight, ac.offered.Action
 	ac.mu.Unlock()
 	f.mu.Lock()
 	off := f.byComp[ac.computer] == ac
@@ -264,13 +319,16 @@ func (ac *agentConn) finish(reason string) {
 		delete(f.byComp, ac.computer)
 	}
 	f.mu.Unlock()
-	if _, err := ac.call("lab.agentGone", map[string]any{"action": action, "reason": reason, "off": off}); err != nil {
+	if _, err := ac.call("lab.agentGone", map[string]any{"action": action, "unsent": unsent, "reason": reason, "off": off}); err != nil {
 		f.log.Error("lab: recording a disconnection", "computer", ac.computer, "err", err)
 	}
 	f.log.Info("lab: agent disconnected", "computer", ac.computer, "reason", reason, "in-flight", action)
 }
 
-// onQueued pulls for every connected agent with new actions.
+// onQueued pulls for every connected agent with new actions, and sends
+// the actions a launch handed straight to idle agents. One whose agent is
+// gone already stays sent until the module's sweep queues it again
+// (its computer is off then).
 func (f *FrontEnd) onQueued(ctx context.Context, ev core.Event) {
 	e, ok := ev.Data.(labapi.QueuedEvent)
 	if !ok {
@@ -283,8 +341,43 @@ func (f *FrontEnd) onQueued(ctx context.Context, ev core.Event) {
 			conns = append(conns, ac)
 		}
 	}
+	type offer struct {
+		ac *agentConn
+		d  labapi.Delivery
+	}
+	offers := make([]offer, 0, len(e.Sent))
+	for c, d := range e.Sent {
+		if ac := f.byComp[c]; ac != nil {
+			offers = append(offers, offer{ac, d})
+		}
+	}
 	f.mu.Unlock()
 	for _, ac := range conns {
 		go ac.pull()
+	}
+	for _, o := range offers {
+		go o.ac.offer(o.d)
+	}
+}
+
+// onIdle answers a launch's labapi.IdleQuery: the agents connected here
+// with nothing in flight or being claimed.
+func (f *FrontEnd) onIdle(ctx context.Context, ev core.Event) {
+	q, ok := ev.Data.(*labapi.IdleQuery)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	conns := make([]*agentConn, 0, len(f.byComp))
+	for _, ac := range f.byComp {
+		conns = append(conns, ac)
+	}
+	f.mu.Unlock()
+	for _, ac := range conns {
+		ac.mu.Lock()
+		if !ac.claiming && ac.inflight == 0 && ac.offered.Action == 0 {
+			q.Idle[ac.computer] = true
+		}
+		ac.mu.Unlock()
 	}
 }

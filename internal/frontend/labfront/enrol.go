@@ -16,9 +16,9 @@ import (
 // spends the token (lab.agentEnrolEnd): a delivery that fails leaves it
 // usable for the agent's retry, and while one enrolment holds the token
 // no other can use it, so one token makes one certificate.
-func (ac *agentConn) enrol(r *labxml.Reader) {
+func (ac *agentConn) enrol() {
 	f := ac.f
-	m, err := r.Next()
+	m, err := ac.next()
 	if err != nil {
 		if labxml.IsMessageError(err) {
 			ac.sendError(0, err.Error())
@@ -60,7 +60,7 @@ func (ac *agentConn) enrol(r *labxml.Reader) {
 		return
 	}
 	// The hello timeout set by serve bounds this wait too.
-	m, err = r.Next()
+	m, err = ac.next()
 	if err != nil || m.Kind != labxml.Response || m.Code != labapi.CodeStored {
 		f.log.Warn("lab: enrolling agent did not confirm its certificate; its token stays usable for a retry", "computer", en.Computer, "addr", ac.addr.String(), "err", err)
 		return

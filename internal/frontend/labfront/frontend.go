@@ -52,6 +52,7 @@ type FrontEnd struct {
 	srv     *rawtcp.Server // the listener: accept loop, caps, connections
 	addr    string
 	hsSem   chan struct{}
+	readers sync.Pool // *labxml.Reader of idle connections' (idle.go)
 
 	mu     sync.Mutex
 	byComp map[string]*agentConn
@@ -124,6 +125,7 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 	f.byComp = map[string]*agentConn{}
 	if env.App != nil && env.App.Events != nil {
 		env.App.Events.Subscribe(labapi.TopicQueued, f.onQueued)
+		env.App.Events.Subscribe(labapi.TopicIdle, f.onIdle)
 	}
 	return nil
 }

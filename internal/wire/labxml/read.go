@@ -47,6 +47,22 @@ func NewReader(r io.Reader, max int) *Reader {
 // connection's reader can be pooled while the connection is idle.
 func (r *Reader) Reset(src io.Reader) { r.br.Reset(src); r.buf = r.buf[:0] }
 
+// Buffered is how many bytes the reader holds that it read from its source
+// but has not returned in a message yet; whitespace between messages that
+// it holds (the newline ending every message) is dropped first, without
+// reading more. Only a reader with none may be dropped (or pooled) between
+// messages without losing input.
+func (r *Reader) Buffered() int {
+	for r.br.Buffered() > 0 {
+		b, _ := r.br.Peek(1)
+		if b[0] != ' ' && b[0] != '\t' && b[0] != '\r' && b[0] != '\n' {
+			break
+		}
+		r.br.Discard(1)
+	}
+	return r.br.Buffered()
+}
+
 // Next returns the next message. A *MessageError means one message was
 // malformed or too long and has been skipped; io.EOF means the stream
 // ended between messages; any other error is the stream's.

@@ -92,9 +92,27 @@ func Identity(computer string) string { return IdentityPrefix + computer }
 // queued; its data is a QueuedEvent.
 const TopicQueued = "lab.queued"
 
-// QueuedEvent names the computers that have new queued actions.
+// QueuedEvent names the computers that have new queued actions, and
+// carries the actions a launch handed straight to idle agents (Sent, by
+// computer: already marked sent, for the agent front end to write to the
+// agent's connection).
 type QueuedEvent struct {
 	Computers []string
+	Sent      map[string]Delivery
+}
+
+// TopicIdle is published (in the server process) by a launch before it
+// writes its rows, with an *IdleQuery. The agent front end marks the
+// computers whose agent is connected to it with nothing in flight; the
+// launch marks their actions sent in its own transaction and hands them
+// over in its QueuedEvent, instead of queueing them for each agent to
+// claim with a write of its own. Nobody answers in a process without the
+// front end (`aula run` on the data directory): everything is queued.
+const TopicIdle = "lab.idle"
+
+// IdleQuery asks which computers have an idle agent connected.
+type IdleQuery struct {
+	Idle map[string]bool // filled by the subscriber
 }
 
 // Hello is what an agent announces about itself.
