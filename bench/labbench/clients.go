@@ -11,22 +11,26 @@ import (
 	"syscall"
 	"time"
 
+	"aula/internal/agent"
 	"aula/internal/wire/labxml"
 	"aula/modules/lab/labapi"
 )
 
 // fleet is n simulated agents: each holds a TLS connection, announces
 // itself, answers every command at once, and reconnects as `aula agent`
-// does (jittered exponential backoff from 500 ms to 30 s).
+// does (jittered exponential backoff from agent.FirstBackoff to 30 s, its
+// timeouts, and its TLS session kept for resumption).
 type fleet struct {
-	addr  string
-	certs []tls.Certificate
-	pool  *tlsPool
+	addr     string
+	certs    []tls.Certificate
+	sessions []tls.ClientSessionCache // one per agent, as each `aula agent` keeps its own
+	pool     *tlsPool
 
 	welcomed  atomic.Int64 // connections welcomed now
 	answered  atomic.Int64
 	hsFailed  atomic.Int64 // handshakes that failed other than by refusal
 	refused   atomic.Int64
+	resumed   atomic.Int64 // welcomed connections that resumed a TLS session
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	welcomeCh chan struct{}
@@ -35,7 +39,11 @@ type fleet struct {
 type tlsPool struct{ cfg *tls.Config }
 
 func newFleet(addr string, certs []tls.Certificate, cfg *tls.Config) *fleet {
-	return &fleet{addr: addr, certs: certs, pool: &tlsPool{cfg}, stop: make(chan struct{}), welcomeCh: make(chan struct{}, len(certs))}
+	sessions := make([]tls.ClientSessionCache, len(certs))
+	for i := range sessions {
+		sessions[i] = tls.NewLRUClientSessionCache(1)
+	}
+	return &fleet{addr: addr, certs: certs, sessions: sessions, pool: &tlsPool{cfg}, stop: make(chan struct{}), welcomeCh: make(chan struct{}, len(certs))}
 }
 
 func (f *fleet) start() {
@@ -52,7 +60,7 @@ func (f *fleet) close() {
 
 func (f *fleet) agent(i int) {
 	defer f.wg.Done()
-	delay := 500 * time.Millisecond
+	delay := agent.FirstBackoff
 	for {
 		select {
 		case <-f.stop:
@@ -61,7 +69,7 @@ func (f *fleet) agent(i int) {
 		}
 		welcomed := f.session(i)
 		if welcomed {
-			delay = 500 * time.Millisecond
+			delay = agent.FirstBackoff
 		}
 		d := delay/2 + rand.N(delay/2+1)
 		select {
@@ -77,7 +85,8 @@ func (f *fleet) agent(i int) {
 func (f *fleet) session(i int) bool {
 	cfg := f.pool.cfg.Clone()
 	cfg.Certificates = []tls.Certificate{f.certs[i]}
-	d := &net.Dialer{Timeout: 30 * time.Second}
+	cfg.ClientSessionCache = f.sessions[i]
+	d := &net.Dialer{Timeout: agent.ConnectTimeout}
 	raw, err := d.Dial("tcp", f.addr)
 	if err != nil {
 		f.refused.Add(1)
@@ -93,7 +102,7 @@ func (f *fleet) session(i int) bool {
 		}
 		c.Close()
 	}()
-	c.SetDeadline(time.Now().Add(60 * time.Second))
+	c.SetDeadline(time.Now().Add(agent.HandshakeTimeout))
 	if err := c.Handshake(); err != nil {
 		if !errors.Is(err, syscall.ECONNRESET) && !strings.Contains(err.Error(), "connection reset") {
 			f.hsFailed.Add(1)
@@ -121,6 +130,9 @@ func (f *fleet) session(i int) bool {
 		case m.Code == labapi.CodeWelcome:
 			welcomed = true
 			c.SetDeadline(time.Time{})
+			if c.ConnectionState().DidResume {
+				f.resumed.Add(1)
+			}
 			f.welcomed.Add(1)
 			select {
 			case f.welcomeCh <- struct{}{}:

@@ -64,6 +64,14 @@ func serveLab(dataDir, addr string) error {
 	if err := fe.Start(ctx); err != nil {
 		return err
 	}
+	if path := os.Getenv("LABBENCH_START_PROFILE"); path != "" {
+		// A CPU profile of the server's first 10 s (the connection storm
+		// after a start), to see where a reconnection's time goes.
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			time.AfterFunc(10*time.Second, func() { pprof.StopCPUProfile(); f.Close() })
+		}
+	}
 	fmt.Printf("ready %s\n", fe.Addrs()["agents"])
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)

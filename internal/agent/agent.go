@@ -9,6 +9,7 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +39,11 @@ type Config struct {
 type Agent struct {
 	cfg Config
 	log *slog.Logger
+	// sessions keeps the TLS session of the last connection (with the
+	// certificate), so that after a server restart the agent resumes it
+	// instead of a full handshake: the server, whose ticket keys survive
+	// the restart, then does not check 10,000 certificate chains at once.
+	sessions tls.ClientSessionCache
 }
 
 // New checks cfg and makes an agent.
@@ -66,7 +72,7 @@ func New(cfg Config) (*Agent, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	return &Agent{cfg: cfg, log: cfg.Log}, nil
+	return &Agent{cfg: cfg, log: cfg.Log, sessions: tls.NewLRUClientSessionCache(1)}, nil
 }
 
 func (a *Agent) path(name string) string { return filepath.Join(a.cfg.Dir, name) }
@@ -77,7 +83,7 @@ func (a *Agent) path(name string) string { return filepath.Join(a.cfg.Dir, name)
 // to MaxBackoff (a restarted server is not hit by every agent at once).
 // A session that got as far as the server's welcome resets the delay.
 func (a *Agent) Run(ctx context.Context) error {
-	delay := 500 * time.Millisecond
+	delay := FirstBackoff
 	for {
 		if _, err := os.Stat(a.path(certFile)); errors.Is(err, os.ErrNotExist) {
 			if a.cfg.Token == "" {
@@ -95,6 +101,7 @@ func (a *Agent) Run(ctx context.Context) error {
 				delay = min(2*delay, a.cfg.MaxBackoff)
 				continue
 			}
+			a.sessions = tls.NewLRUClientSessionCache(1) // a new certificate: no session of an old one
 		}
 		welcomed, err := a.session(ctx)
 		if ctx.Err() != nil {
@@ -105,7 +112,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			return err
 		}
 		if welcomed {
-			delay = 500 * time.Millisecond
+			delay = FirstBackoff
 		}
 		wait := jitter(delay)
 		a.log.Warn("disconnected; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
@@ -115,6 +122,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		delay = min(2*delay, a.cfg.MaxBackoff)
 	}
 }
+
+// FirstBackoff is the first wait before reconnecting (bench/labbench's
+// simulated agents use it too).
+const FirstBackoff = 500 * time.Millisecond
 
 // permanentError ends Run: retrying cannot help (a refused token).
 type permanentError struct{ error }

@@ -69,14 +69,32 @@ func (a *Agent) dial(ctx context.Context, withCert bool, pin string) (*tls.Conn,
 			return nil, fmt.Errorf("agent certificate: %w", err)
 		}
 		cfg.Certificates = []tls.Certificate{c}
+		cfg.ClientSessionCache = a.sessions // never for enrolment: that session has no certificate
 	}
-	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}, Config: cfg}
-	c, err := d.DialContext(ctx, "tcp", a.cfg.Server)
+	d := &net.Dialer{Timeout: ConnectTimeout, KeepAlive: 30 * time.Second}
+	raw, err := d.DialContext(ctx, "tcp", a.cfg.Server)
 	if err != nil {
 		return nil, err
 	}
-	return c.(*tls.Conn), nil
+	c := tls.Client(raw, cfg)
+	hctx, cancel := context.WithTimeout(ctx, HandshakeTimeout)
+	defer cancel()
+	if err := c.HandshakeContext(hctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	return c, nil
 }
+
+// ConnectTimeout bounds the TCP connection to the server; HandshakeTimeout
+// the TLS handshake after it, which is long: after a restart the server
+// takes handshakes a few at a time (one per core) and queues the rest, so
+// the last of 10,000 agents may wait tens of seconds, and one that gave up
+// would only queue again at the back (bench/labbench uses both).
+const (
+	ConnectTimeout   = 15 * time.Second
+	HandshakeTimeout = 2 * time.Minute
+)
 
 // verifyPinned checks that the chain ends in a CA with the pin and that
 // the server's certificate is valid for host under it.

@@ -104,6 +104,11 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 		ClientCAs:        checker.Pool(),
 		VerifyConnection: checker.VerifyConnection,
 	}
+	tickets, err := sessionTicketKeys(filepath.Join(env.DataDir, "lab"), time.Now())
+	if err != nil {
+		return fmt.Errorf("lab agent listener: session ticket keys: %w", err)
+	}
+	f.tls.SetSessionTicketKeys(tickets)
 	inner, err := core.ListenTCP(f.listen.Get())
 	if err != nil {
 		return fmt.Errorf("lab agent listener: %w", err)
