@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,9 +44,10 @@ func main() {
 	}
 	agents := flag.Int("agents", 10000, "simulated agents (TLS connections)")
 	rounds := flag.Int("rounds", 3, "probe rounds")
+	restarts := flag.Int("restarts", 1, "server restarts (kill -9, start, all agents reconnect)")
 	flag.Duration("duration", 0, "ignored (scripts/bench.sh passes it to every benchmark)")
 	flag.Parse()
-	if err := run(*agents, *rounds); err != nil {
+	if err := run(*agents, *rounds, *restarts); err != nil {
 		fmt.Fprintln(os.Stderr, "labbench:", err)
 		os.Exit(1)
 	}
@@ -100,7 +102,7 @@ func (c *child) kill() { c.cmd.Process.Kill(); c.cmd.Wait() }
 
 func (c *child) rss() int64 { return rss(c.cmd.Process.Pid) }
 
-func run(n, rounds int) error {
+func run(n, rounds, restarts int) error {
 	limit, err := loadgen.RaiseFileLimit()
 	if err != nil {
 		return err
@@ -165,22 +167,29 @@ func run(n, rounds int) error {
 		probe = append(probe, time.Duration(secs*float64(time.Second)))
 	}
 	// Kill the server and start it again on the same port and data.
-	srv.kill()
-	failedBefore, resumedBefore := fl.hsFailed.Load(), fl.resumed.Load()
-	srv, err = startChild("-child-lab", dir, srv.addr)
-	if err != nil {
-		return err
+	var reconnects []time.Duration
+	var reconnectFailed, reconnectResumed int64
+	for range restarts {
+		srv.kill()
+		failedBefore, resumedBefore := fl.hsFailed.Load(), fl.resumed.Load()
+		srv, err = startChild("-child-lab", dir, srv.addr)
+		if err != nil {
+			return err
+		}
+		start = time.Now()
+		ok := fl.waitWelcomed(n, 3*time.Minute)
+		reconnects = append(reconnects, time.Since(start))
+		reconnectFailed += fl.hsFailed.Load() - failedBefore
+		reconnectResumed += fl.resumed.Load() - resumedBefore
+		if !ok {
+			fl.close()
+			srv.kill()
+			return fmt.Errorf("only %d of %d agents reconnected within 3 min", fl.welcomed.Load(), n)
+		}
 	}
-	start = time.Now()
-	ok := fl.waitWelcomed(n, 3*time.Minute)
-	reconnect := time.Since(start)
-	reconnectFailed := fl.hsFailed.Load() - failedBefore
-	reconnectResumed := fl.resumed.Load() - resumedBefore
 	fl.close()
 	srv.kill()
-	if !ok {
-		return fmt.Errorf("only %d of %d agents reconnected within 3 min", fl.welcomed.Load(), n)
-	}
+	reconnect := slices.Max(reconnects)
 
 	// Reference: bare TLS echo.
 	ref, err := startChild("-child-ref", dir)
@@ -212,8 +221,8 @@ func run(n, rounds int) error {
 	fmt.Printf("| server memory per idle agent (RSS growth / agents) | %.1f KiB | %.1f KiB | ≤ 20 KiB: %s |\n", perAgent, perRef, met(perAgent <= 20))
 	fmt.Printf("| of which, after a GC: Go heap in use / goroutine stacks, per agent | %.1f / %.1f KiB (%d goroutines) | | |\n",
 		float64(heap)/float64(n)/1024, float64(stack)/float64(n)/1024, goroutines)
-	fmt.Printf("| reconnect all after kill -9 and restart | %.2f s (%d failed handshakes, %d resumed TLS sessions) | - | 30 s, none failed: %s |\n",
-		reconnect.Seconds(), reconnectFailed, reconnectResumed, met(reconnect <= 30*time.Second && reconnectFailed == 0))
+	fmt.Printf("| reconnect all after kill -9 and restart (slowest of %d: %s) | %.2f s (%d failed handshakes, %d resumed TLS sessions) | - | 30 s, none failed: %s |\n",
+		restarts, durs(reconnects), reconnect.Seconds(), reconnectFailed, reconnectResumed, met(reconnect <= 30*time.Second && reconnectFailed == 0))
 	return nil
 }
 

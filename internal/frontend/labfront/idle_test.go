@@ -29,7 +29,7 @@ func TestRecordConnStopsAtRecordEnds(t *testing.T) {
 		sizes = append(sizes, 5+n)
 	}
 	want := stream.Bytes()
-	rc := &recordConn{Conn: &readOnly{r: bytes.NewReader(want)}}
+	rc := &recordConn{Conn: &chunked{r: bytes.NewReader(want), n: 97}}
 	var got []byte
 	rec, in := 0, 0 // record index, bytes of it read
 	buf := make([]byte, 40000)
@@ -55,21 +55,6 @@ func TestRecordConnStopsAtRecordEnds(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatal("bytes changed on the way")
 	}
-}
-
-// readOnly is a net.Conn whose reads come from r in small, uneven chunks.
-type readOnly struct {
-	net.Conn // nil: only Read is called
-	r        *bytes.Reader
-	calls    int
-}
-
-func (c *readOnly) Read(p []byte) (int, error) {
-	c.calls++
-	if max := 1 + c.calls%9*97; len(p) > max {
-		p = p[:max]
-	}
-	return c.r.Read(p)
 }
 
 // enrolled runs a real agent until it is welcomed, then stops it, and
@@ -205,4 +190,69 @@ func TestIdleConnectionReadsEveryMessage(t *testing.T) {
 func actionOf(r *rig, launch string) lab.Action {
 	acts := r.call("lab.actions", map[string]any{"launch": launch}).([]lab.Action)
 	return acts[0]
+}
+
+// Whatever bytes arrive (recordConn reads the record headers of an
+// untrusted peer), recordConn passes them on unchanged and never past the
+// end of the record its headers announce.
+func FuzzRecordConn(f *testing.F) {
+	f.Add([]byte{23, 3, 3, 0, 2, 'h', 'i', 22, 3, 1, 0, 0}, byte(3))
+	f.Add([]byte{0x80, 0xff, 0xff}, byte(1))
+	f.Fuzz(func(t *testing.T, stream []byte, chunk byte) {
+		rc := &recordConn{Conn: &chunked{r: bytes.NewReader(stream), n: int(chunk)%17 + 1}}
+		var got []byte
+		buf := make([]byte, 1<<17)
+		for {
+			n, err := rc.Read(buf)
+			got = append(got, buf[:n]...)
+			if err != nil {
+				break
+			}
+			if n == 0 {
+				t.Fatal("a read returned nothing and no error")
+			}
+		}
+		if !bytes.Equal(got, stream) {
+			t.Fatal("bytes changed on the way")
+		}
+		// Replay the record structure: every read must have stayed within
+		// one header or one body.
+		rc2 := &recordConn{Conn: &chunked{r: bytes.NewReader(stream), n: int(chunk)%17 + 1}}
+		off := 0
+		// within reads up to end, failing if a read crosses it; false
+		// when the stream ends first.
+		within := func(end int, what string) bool {
+			for off < end {
+				n, err := rc2.Read(buf)
+				if err != nil {
+					return false
+				}
+				if off+n > end {
+					t.Fatalf("read of %d bytes at %d crosses the %s ending at %d", n, off, what, end)
+				}
+				off += n
+			}
+			return true
+		}
+		for off < len(stream) {
+			hdrEnd := off + 5
+			if !within(hdrEnd, "header") || !within(hdrEnd+(int(stream[hdrEnd-2])<<8|int(stream[hdrEnd-1])), "record") {
+				return
+			}
+		}
+	})
+}
+
+// chunked is a net.Conn whose reads return at most n bytes of r.
+type chunked struct {
+	net.Conn
+	r *bytes.Reader
+	n int
+}
+
+func (c *chunked) Read(p []byte) (int, error) {
+	if len(p) > c.n {
+		p = p[:c.n]
+	}
+	return c.r.Read(p)
 }
