@@ -131,3 +131,26 @@ func TestTruncatedStream(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// Buffered drops the whitespace between messages it holds, without
+// reading more, and counts what is left of the next message.
+func TestBufferedBetweenMessages(t *testing.T) {
+	one := string(Encode(&Message{Kind: Response, Code: 17, Action: 3, Result: Success}))
+	r := NewReader(strings.NewReader(one+"\r\n  "+one[:10]), 0)
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Buffered(); n != 10 {
+		t.Fatalf("buffered %d, want the 10 bytes of the next message", n)
+	}
+	r = NewReader(strings.NewReader(one+"\n \n"), 0)
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Buffered(); n != 0 {
+		t.Fatalf("buffered %d after a message and whitespace", n)
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("after the whitespace: %v", err)
+	}
+}
