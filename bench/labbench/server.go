@@ -143,15 +143,16 @@ func profile() func() {
 func waitRecorded(ctx context.Context, r *sql.DB, launch string) (int, error) {
 	for {
 		var open, done int
-		if err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM lab_actions WHERE launch = ? AND state IN ('queued','sent')", launch).Scan(&open); err != nil {
+		if err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM lab_actions INDEXED BY lab_actions_state WHERE state IN ('queued','sent') AND launch = ?", launch).Scan(&open); err != nil {
 			return 0, err
 		}
 		if open == 0 {
 			err := r.QueryRowContext(ctx, "SELECT COUNT(*) FROM lab_actions WHERE launch = ? AND state = 'finished'", launch).Scan(&done)
 			return done, err
 		}
-		// Every 20 ms: each look counts the launch's 10,000 rows, and
-		// looking every 5 ms took a sixth of the round's CPU (profile).
+		// Every 20 ms, through the index on state, so that a look reads
+		// only the rows still open: counting the launch's 10,000 rows
+		// every 5 ms took a sixth of the round's CPU (profile).
 		time.Sleep(20 * time.Millisecond)
 	}
 }
