@@ -52,7 +52,8 @@ type FrontEnd struct {
 	srv     *rawtcp.Server // the listener: accept loop, caps, connections
 	addr    string
 	hsSem   chan struct{}
-	readers sync.Pool // *labxml.Reader of idle connections' (idle.go)
+	readers sync.Pool     // *labxml.Reader of idle connections' (idle.go)
+	rotate  chan struct{} // closed by Shutdown: stops replacing ticket keys
 
 	mu     sync.Mutex
 	byComp map[string]*agentConn
@@ -150,6 +151,8 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 	}
 	f.log.Info("lab agent listener", "addr", f.addr, "ca-dir", f.caDirV)
 	f.srv.Start(f.env.Fail)
+	f.rotate = make(chan struct{})
+	go f.rotateTicketKeys(filepath.Join(f.env.DataDir, "lab"), time.Hour, time.Now, f.rotate)
 	return nil
 }
 
@@ -159,6 +162,10 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 func (f *FrontEnd) Shutdown(ctx context.Context) error {
 	if f.srv == nil {
 		return nil
+	}
+	if f.rotate != nil {
+		close(f.rotate)
+		f.rotate = nil
 	}
 	f.mu.Lock()
 	agents := make([]*agentConn, 0, len(f.byComp))

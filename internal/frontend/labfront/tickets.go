@@ -91,6 +91,28 @@ func sessionTicketKeys(dir string, now time.Time) ([][32]byte, error) {
 	return out, nil
 }
 
+// rotateTicketKeys looks at the ticket keys every interval while the
+// listener runs and installs the new set when one has aged out, so a
+// server that runs for weeks does not issue every ticket under one key.
+// A failure (a full disk, say) keeps the keys in use and is logged.
+func (f *FrontEnd) rotateTicketKeys(dir string, interval time.Duration, now func() time.Time, stop <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		keys, err := sessionTicketKeys(dir, now())
+		if err != nil {
+			f.log.Warn("lab: replacing the session ticket keys failed; the current ones stay", "err", err)
+			continue
+		}
+		f.tls.SetSessionTicketKeys(keys)
+	}
+}
+
 // writeSecret replaces path atomically, readable by its owner only.
 func writeSecret(path string, data []byte) error {
 	tmp := path + ".tmp"

@@ -3,6 +3,9 @@ package labfront
 import (
 	"context"
 	"crypto/tls"
+	"encoding/hex"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,4 +124,36 @@ func TestSessionResumesAcrossRestartButNotRevoked(t *testing.T) {
 	if st := statusStates(r)[0]; st != "off" {
 		t.Fatalf("pc1 is %s after the refusal", st)
 	}
+}
+
+// A running listener replaces its ticket key once it has aged out, not
+// only at start.
+func TestTicketKeysReplacedWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	t0 := time.Unix(1_800_000_000, 0)
+	first, err := sessionTicketKeys(dir, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &FrontEnd{tls: &tls.Config{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		f.rotateTicketKeys(dir, 5*time.Millisecond, func() time.Time { return t0.Add(25 * time.Hour) }, stop)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		// Read the file itself: sessionTicketKeys would replace the key.
+		b, _ := os.ReadFile(filepath.Join(dir, ticketKeysFile))
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if len(lines) == 2 && strings.HasSuffix(lines[1], hex.EncodeToString(first[0][:])) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the key was not replaced:\n%s", b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(stop)
+	<-done
 }
