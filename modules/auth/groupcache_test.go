@@ -93,7 +93,7 @@ func TestRevokedGroupByOtherProcessStopsAccess(t *testing.T) {
 	cli := e.otherProcess()
 	cli.mustLocal("auth.user_groups", map[string]any{"name": "ivle-web", "groups": []any{}})
 	// No timing is asserted: the refusal must come, well within a
-	// deadline far longer than groupsTTL on any machine.
+	// deadline far longer than groupsCheckEvery on any machine.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, err := e.sharedSecretCall("ivle-web", "authtest.admin_only")
@@ -125,22 +125,36 @@ func TestRevokedGroupByOtherProcessStopsAccess(t *testing.T) {
 // A read that raced with a local change is not remembered.
 func TestGroupCacheDropsRacingRead(t *testing.T) {
 	var g groupCache
-	now := time.Now()
-	_, ok, gen := g.get("x", now)
+	g.saw(7)
+	_, ok, gen := g.get("x")
 	if ok {
 		t.Fatal("empty cache hit")
 	}
 	g.invalidate() // a change committed while the read ran
-	g.put("x", []string{"admin"}, gen, now)
-	if _, ok, _ := g.get("x", now); ok {
+	g.put("x", []string{"admin"}, gen)
+	if _, ok, _ := g.get("x"); ok {
 		t.Fatal("a read older than a change was remembered")
 	}
-	_, _, gen = g.get("x", now)
-	g.put("x", []string{"staff"}, gen, now)
-	if got, ok, _ := g.get("x", now); !ok || len(got) != 1 || got[0] != "staff" {
+	_, _, gen = g.get("x")
+	g.put("x", []string{"staff"}, gen)
+	if got, ok, _ := g.get("x"); !ok || len(got) != 1 || got[0] != "staff" {
 		t.Fatalf("got %v %v", got, ok)
 	}
-	if _, ok, _ := g.get("x", now.Add(groupsTTL+time.Millisecond)); ok {
-		t.Fatal("an entry older than groupsTTL was served")
+	g.saw(7) // nothing changed anywhere
+	if _, ok, _ := g.get("x"); !ok {
+		t.Fatal("an unchanged version counter emptied the cache")
+	}
+	_, _, gen = g.get("y")
+	g.saw(8) // another process changed groups while y was read
+	g.put("y", []string{"admin"}, gen)
+	if _, ok, _ := g.get("x"); ok {
+		t.Fatal("an entry was served after another process changed groups")
+	}
+	if _, ok, _ := g.get("y"); ok {
+		t.Fatal("a read older than another process's change was remembered")
+	}
+	now := time.Now()
+	if !g.due(now) || g.due(now) || !g.due(now.Add(groupsCheckEvery)) {
+		t.Fatal("the version counter is not read once per groupsCheckEvery")
 	}
 }
