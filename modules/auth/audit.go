@@ -160,6 +160,14 @@ func isSecretName(meth *core.Method, name string) bool {
 // password, token or secret, or listed in Method.Secret, are dropped, at
 // any depth.
 func auditArgs(meth *core.Method, c *core.Call) string {
+	if s, ok := plainArgs(meth, c); ok {
+		return s
+	}
+	return jsonArgs(meth, c)
+}
+
+// jsonArgs is auditArgs for any call, through encoding/json.
+func jsonArgs(meth *core.Method, c *core.Call) string {
 	var v any
 	switch {
 	case c.Named != nil:
