@@ -111,6 +111,18 @@ func dropFrom(m map[string][]*journalEntry, key string, upTo int64) {
 	}
 }
 
+// heldThrough is the highest seq to such that every seq from from+1 up
+// to it is held (from itself when from+1 is not).
+func (p *pending) heldThrough(from int64) int64 {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	i, _ := slices.BinarySearchFunc(p.entries, from+1, func(x *journalEntry, seq int64) int { return cmpSeq(x.seq, seq) })
+	for ; i < len(p.entries) && p.entries[i].seq == from+1; i++ {
+		from++
+	}
+	return from
+}
+
 // len is how many entries are held.
 func (p *pending) len() int {
 	p.mu.RLock()
