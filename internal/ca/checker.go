@@ -142,3 +142,12 @@ func PeerName(cs tls.ConnectionState) string {
 	}
 	return cs.VerifiedChains[0][0].Subject.CommonName
 }
+
+// PeerSerial is the serial of the verified client certificate, as Record
+// writes it (hex), or "" when the peer presented none.
+func PeerSerial(cs tls.ConnectionState) string {
+	if len(cs.VerifiedChains) == 0 || len(cs.VerifiedChains[0]) == 0 {
+		return ""
+	}
+	return serialHex(cs.VerifiedChains[0][0].SerialNumber)
+}

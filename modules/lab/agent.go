@@ -122,6 +122,13 @@ func (m *Module) agentHello(ctx context.Context, in labapi.Hello) (labapi.Next, 
 		if err := m.t.hotExec(ctx, tx, "UPDATE lab_computers SET state = ?, seen_at = ?, hello = ? WHERE name = ?", agentIdle, fmtTime(at), string(hello), c.Name); err != nil {
 			return err
 		}
+		if in.Serial != "" {
+			// The certificate of an enrolment whose confirmation was lost:
+			// the agent has it, so its token is spent.
+			if err := m.t.hotExec(ctx, tx, "UPDATE lab_computers SET enrol_hash = '', enrol_expires = '', enrol_serial = '', enrol_claim = '', enrol_claim_until = '' WHERE name = ? AND enrol_serial = ?", c.Name, in.Serial); err != nil {
+				return err
+			}
+		}
 		d, err := m.t.claimNext(ctx, tx, c.Name, at)
 		out = labapi.Next{Computer: c.Name, Delivery: d}
 		return err

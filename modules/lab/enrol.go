@@ -41,7 +41,7 @@ func (m *Module) enrolMethod() core.Method {
 		exp := now().Add(m.enrolTTL.Get())
 		var n int64
 		err := m.t.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, m.t.q("UPDATE lab_computers SET enrol_hash = ?, enrol_expires = ?, enrol_claim = '', enrol_claim_until = '' WHERE name = ?"), tokenHash(secret), fmtTime(exp), in.Name)
+			res, err := tx.ExecContext(ctx, m.t.q("UPDATE lab_computers SET enrol_hash = ?, enrol_expires = ?, enrol_claim = '', enrol_claim_until = '', enrol_serial = '' WHERE name = ?"), tokenHash(secret), fmtTime(exp), in.Name)
 			if err == nil {
 				n, err = res.RowsAffected()
 			}
@@ -119,10 +119,12 @@ func (m *Module) agentEnrol(ctx context.Context, in AgentEnrolArgs) (labapi.Enro
 }
 
 // AgentEnrolEndArgs ends an enrolment: Stored says the agent confirmed
-// it stored its certificate.
+// it stored its certificate; Serial is the certificate issued (if any),
+// which, unconfirmed, spends the token when an agent presents it.
 type AgentEnrolEndArgs struct {
 	Claim  string `json:"claim"`
 	Stored bool   `json:"stored,omitempty"`
+	Serial string `json:"serial,omitempty"`
 }
 
 // agentEnrolEnd spends the claimed token (stored) or frees it for a retry.
@@ -143,11 +145,11 @@ func (m *Module) agentEnrolEnd(ctx context.Context, in AgentEnrolEndArgs) (strin
 		if err != nil {
 			return err
 		}
-		q := "UPDATE lab_computers SET enrol_claim = '', enrol_claim_until = '' WHERE name = ?"
 		if in.Stored {
-			q = "UPDATE lab_computers SET enrol_claim = '', enrol_claim_until = '', enrol_hash = '', enrol_expires = '' WHERE name = ?"
+			_, err = tx.ExecContext(ctx, m.t.q("UPDATE lab_computers SET enrol_claim = '', enrol_claim_until = '', enrol_hash = '', enrol_expires = '', enrol_serial = '' WHERE name = ?"), name)
+		} else {
+			_, err = tx.ExecContext(ctx, m.t.q("UPDATE lab_computers SET enrol_claim = '', enrol_claim_until = '', enrol_serial = ? WHERE name = ?"), in.Serial, name)
 		}
-		_, err = tx.ExecContext(ctx, m.t.q(q), name)
 		return err
 	})
 	if err != nil {

@@ -316,3 +316,39 @@ func TestBootingAndPausedAcrossRestartAndRemoval(t *testing.T) {
 		t.Fatalf("paused action of a removed computer %+v", a)
 	}
 }
+
+// An enrolment whose confirmation was lost (the agent stored its
+// certificate, the front end never heard): the token stays pending, and
+// the agent's first hello with that certificate spends it. A hello with
+// another certificate spends nothing.
+func TestEnrolLostConfirmationSpentByHello(t *testing.T) {
+	h := newHarness(t, "")
+	setupLab(h, "pc1")
+	tok := h.mustCall("lab.enrol", map[string]any{"name": "pc1"}).(EnrolReply).Secret
+	en := must(h.agentCall("", "lab.agentEnrol", map[string]any{"token": tok})).(labapi.Enrolled)
+	must(h.agentCall("", "lab.agentEnrolEnd", map[string]any{"claim": en.Claim, "stored": false, "serial": "abc123"}))
+	pending := func() bool {
+		return h.mustCall("lab.computerShow", map[string]any{"name": "pc1"}).(ComputerDetail).Enrolling
+	}
+	if !pending() {
+		t.Fatal("an unconfirmed enrolment spent the token")
+	}
+	must(h.agentCall(en.Identity, "lab.agentHello", map[string]any{"hostname": "pc1", "serial": "fff"}))
+	if !pending() {
+		t.Fatal("a hello with another certificate spent the token")
+	}
+	must(h.agentCall(en.Identity, "lab.agentHello", map[string]any{"hostname": "pc1", "serial": "abc123"}))
+	if pending() {
+		t.Fatal("the hello with the enrolment's certificate left the token pending")
+	}
+	if _, err := h.agentCall("", "lab.agentEnrol", map[string]any{"token": tok}); core.KindOf(err) != core.KindUnauthenticated {
+		t.Fatalf("the token works after the agent used its certificate: %v", err)
+	}
+	// A new token forgets the old enrolment's certificate.
+	tok2 := h.mustCall("lab.enrol", map[string]any{"name": "pc1"}).(EnrolReply).Secret
+	must(h.agentCall(en.Identity, "lab.agentHello", map[string]any{"hostname": "pc1", "serial": "abc123"}))
+	if !pending() {
+		t.Fatal("an old certificate spent a new token")
+	}
+	_ = tok2
+}

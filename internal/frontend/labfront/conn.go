@@ -27,6 +27,7 @@ type agentConn struct {
 	addr     netip.AddrPort
 	certs    []*x509.Certificate
 	identity string
+	serial   string // of its client certificate (hex)
 	computer string
 	in       *tlsInput      // the TLS layer, read through a recordConn
 	r        *labxml.Reader // nil while idle (idle.go)
@@ -83,7 +84,7 @@ func (f *FrontEnd) serve(raw net.Conn) {
 		return
 	}
 	ac.certs = cs.PeerCertificates
-	ac.identity = ca.PeerName(cs)
+	ac.identity, ac.serial = ca.PeerName(cs), ca.PeerSerial(cs)
 	if !ac.hello() {
 		return
 	}
@@ -144,7 +145,7 @@ func (ac *agentConn) hello() bool {
 	ac.claiming = true
 	ac.mu.Unlock()
 	out, err := ac.call("lab.agentHello", map[string]any{"hostname": m.Get("hostname"), "macs": m.Get("mac"),
-		"ips": m.Get("ip"), "os": m.Get("os"), "version": m.Get("version")})
+		"ips": m.Get("ip"), "os": m.Get("os"), "version": m.Get("version"), "serial": ac.serial})
 	if err != nil {
 		f.log.Warn("lab: agent refused", "identity", ac.identity, "addr", ac.addr.String(), "err", err)
 		ac.sendError(0, publicMsg(err))

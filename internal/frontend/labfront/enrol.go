@@ -40,21 +40,22 @@ func (ac *agentConn) enrol() {
 		return
 	}
 	en := out.(labapi.Enrolled)
-	stored := false
+	stored, serial := false, ""
 	defer func() {
-		if _, err := ac.call("lab.agentEnrolEnd", map[string]any{"claim": en.Claim, "stored": stored}); err != nil {
+		if _, err := ac.call("lab.agentEnrolEnd", map[string]any{"claim": en.Claim, "stored": stored, "serial": serial}); err != nil {
 			f.log.Error("lab: ending an enrolment", "computer", en.Computer, "stored", stored, "err", err)
 		}
 	}()
-	serial, err := ac.issue(en)
+	serial, err = ac.issue(en)
 	if err != nil {
 		f.log.Error("lab: issuing an agent certificate", "computer", en.Computer, "err", err)
 		if serial != "" {
 			// The agent cannot hold all of a message whose write failed:
-			// the certificate it carried is nobody's.
+			// the certificate it carried is nobody's (and spends nothing).
 			if auth, oerr := ca.Open(f.caDirV); oerr == nil {
 				auth.RevokeSerial(serial)
 			}
+			serial = ""
 		}
 		ac.sendError(0, "the server could not deliver a certificate; try again with the same token")
 		return

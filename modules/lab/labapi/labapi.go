@@ -122,6 +122,9 @@ type Hello struct {
 	IPs      string `json:"ips,omitempty"`
 	OS       string `json:"os,omitempty"`
 	Version  string `json:"version,omitempty"`
+	// Serial is the client certificate's serial (hex), set by the front
+	// end from the TLS connection, never from the agent's message.
+	Serial string `json:"serial,omitempty"`
 }
 
 // Delivery is one action to send to an agent.
