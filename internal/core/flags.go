@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // ParseFlags parses a module command's own flags, wherever they stand
@@ -29,3 +30,20 @@ func ParseFlags(name, usage string, args []string, define func(*flag.FlagSet)) (
 		args = args[1:]
 	}
 }
+
+// UsageOf is the Usage of the command called name among cmds ("" if none),
+// so a module's commands quote their usage in errors from one place.
+func UsageOf(cmds []Command, name string) string {
+	for _, c := range cmds {
+		if c.Name == name {
+			return c.Usage
+		}
+	}
+	return ""
+}
+
+// Strings is a repeatable string flag: each --flag VALUE appends.
+type Strings []string
+
+func (f *Strings) String() string     { return strings.Join(*f, ",") }
+func (f *Strings) Set(v string) error { *f = append(*f, v); return nil }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"aula/internal/core"
@@ -39,20 +38,7 @@ func parseFlags(name string, args []string, define func(*flag.FlagSet)) ([]strin
 	return core.ParseFlags(name, usageOf(name), args, define)
 }
 
-func usageOf(name string) string {
-	for _, c := range (&Module{}).Commands() {
-		if c.Name == name {
-			return c.Usage
-		}
-	}
-	return ""
-}
-
-// multiFlag collects a repeatable string flag.
-type multiFlag []string
-
-func (f *multiFlag) String() string     { return strings.Join(*f, ",") }
-func (f *multiFlag) Set(v string) error { *f = append(*f, v); return nil }
+func usageOf(name string) string { return core.UsageOf((&Module{}).Commands(), name) }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

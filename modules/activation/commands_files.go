@@ -142,7 +142,7 @@ func runImportDelegation(ctx context.Context, cx *core.CmdContext, args []string
 }
 
 func runExport(ctx context.Context, cx *core.CmdContext, args []string) error {
-	var serials multiFlag
+	var serials core.Strings
 	format, out := "lines", ""
 	rest, err := parseFlags("lease export", args, func(fs *flag.FlagSet) {
 		fs.Var(&serials, "serial", "export this laptop's leases (repeatable)")

@@ -29,13 +29,7 @@ func (m *Module) Commands() []core.Command {
 
 // flags parses a command's flags (see core.ParseFlags).
 func flags(name string, args []string, define func(*flag.FlagSet)) ([]string, error) {
-	usage := ""
-	for _, c := range (&Module{}).Commands() {
-		if c.Name == name {
-			usage = c.Usage
-		}
-	}
-	return core.ParseFlags(name, usage, args, define)
+	return core.ParseFlags(name, core.UsageOf((&Module{}).Commands(), name), args, define)
 }
 
 func oneID(name string, args []string) (string, error) {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"aula/internal/core"
 )
@@ -49,14 +48,7 @@ func (m *Module) Commands() []core.Command {
 	}
 }
 
-func usageOf(name string) string {
-	for _, c := range (&Module{}).Commands() {
-		if c.Name == name {
-			return c.Usage
-		}
-	}
-	return ""
-}
+func usageOf(name string) string { return core.UsageOf((&Module{}).Commands(), name) }
 
 func parseFlags(name string, args []string, define func(*flag.FlagSet)) ([]string, error) {
 	return core.ParseFlags(name, usageOf(name), args, define)
@@ -86,12 +78,6 @@ func dash(s string) string {
 	}
 	return s
 }
-
-// multiFlag collects a repeatable flag.
-type multiFlag []string
-
-func (f *multiFlag) String() string     { return strings.Join(*f, ",") }
-func (f *multiFlag) Set(v string) error { *f = append(*f, v); return nil }
 
 func resultName(r int) string {
 	switch r {

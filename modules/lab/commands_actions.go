@@ -16,7 +16,7 @@ func ioReadFull(r io.Reader, buf []byte) (int, error) { return io.ReadFull(r, bu
 
 func runRun(ctx context.Context, cx *core.CmdContext, args []string) error {
 	var lab, group, computer string
-	var params multiFlag
+	var params core.Strings
 	var wait bool
 	timeout := 5 * time.Minute
 	pos, err := parseFlags("run", args, func(fs *flag.FlagSet) {
