@@ -61,7 +61,7 @@ func startModule(n int) (*moduleServer, error) {
 		lines = lines[len(chunk):]
 		c := &core.Call{Method: "activation.import_leases", Transport: "cli",
 			Named:  map[string]any{"source": "bench", "lines": chunk},
-			Caller: core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}}
+			Caller: core.LocalCaller()}
 		if _, err := srv.App.Handle(ctx, c); err != nil {
 			s.stop()
 			return nil, fmt.Errorf("importing bench leases: %w", err)

@@ -90,7 +90,7 @@ func serveLab(dataDir, addr string) error {
 			stopProfile := profile()
 			start := time.Now()
 			c := &core.Call{Method: "lab.run", Named: map[string]any{"command": "probe", "lab": "all"}, Transport: "cli",
-				Caller: core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}}
+				Caller: core.LocalCaller()}
 			out, err := app.Handle(ctx, c)
 			if err != nil {
 				return err

@@ -47,7 +47,7 @@ func setup(dir string, n int) ([]tls.Certificate, error) {
 	if err := app.Provision(ctx, &core.Env{App: app, Store: db, Log: log, Events: app.Events, DataDir: dir}); err != nil {
 		return nil, err
 	}
-	admin := core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}
+	admin := core.LocalCaller()
 	if _, err := app.Handle(ctx, &core.Call{Method: "lab.labAdd", Named: map[string]any{"name": "bench"}, Transport: "cli", Caller: admin}); err != nil {
 		return nil, err
 	}

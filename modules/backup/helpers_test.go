@@ -109,7 +109,7 @@ func boot(dir string, args ...string) (*harness, error) {
 // call runs a method as the local administrator and decodes into out.
 func (h *harness) call(method string, named map[string]any, out any) error {
 	c := &core.Call{Method: method, Named: named, Transport: "cli",
-		Caller: core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}}
+		Caller: core.LocalCaller()}
 	if c.Named == nil {
 		c.Named = map[string]any{}
 	}

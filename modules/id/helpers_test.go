@@ -134,7 +134,7 @@ func (h *harness) admin(method string, named map[string]any, out any) error {
 		named = map[string]any{}
 	}
 	c := &core.Call{Method: method, Named: named, Transport: "cli",
-		Caller: core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}}
+		Caller: core.LocalCaller()}
 	res, err := h.app.Handle(context.Background(), c)
 	if err != nil || out == nil {
 		return err

@@ -67,7 +67,7 @@ func (h *harness) close() {
 // call runs a method as the local admin, as the CLI does.
 func (h *harness) call(method string, named map[string]any) (any, error) {
 	c := &core.Call{Method: method, Named: named, Transport: "cli",
-		Caller: core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}}
+		Caller: core.LocalCaller()}
 	if c.Named == nil {
 		c.Named = map[string]any{}
 	}

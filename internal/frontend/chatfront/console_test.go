@@ -50,7 +50,7 @@ func fullApp(t *testing.T, groups map[string][]any, args ...string) *core.App {
 	})
 	for name, g := range groups {
 		c := &core.Call{Method: "auth.user_groups", Named: map[string]any{"name": name, "groups": g}, Transport: "cli",
-			Caller: core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}}
+			Caller: core.LocalCaller()}
 		if _, err := app.Handle(ctx, c); err != nil {
 			t.Fatal(err)
 		}

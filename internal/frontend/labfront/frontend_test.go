@@ -76,7 +76,7 @@ func newRig(t *testing.T, args ...string) *rig {
 
 func (r *rig) call(method string, named map[string]any) any {
 	r.t.Helper()
-	c := &core.Call{Method: method, Named: named, Transport: "cli", Caller: core.Caller{Identity: "local-admin", Groups: []string{"admin"}, Via: "local"}}
+	c := &core.Call{Method: method, Named: named, Transport: "cli", Caller: core.LocalCaller()}
 	out, err := r.app.Handle(context.Background(), c)
 	if err != nil {
 		r.t.Fatalf("%s: %v", method, err)
