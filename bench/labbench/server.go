@@ -34,6 +34,11 @@ import (
 // how many agents are connected (state idle).
 func serveLab(dataDir, addr string) error {
 	loadgen.RaiseFileLimit()
+	if os.Getenv("LABBENCH_HEAPPROFILE") != "" {
+		// Every allocation sampled, so the profile's bytes per agent are
+		// exact rather than scaled from one sample per 512 KiB.
+		runtime.MemProfileRate = 1
+	}
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	app, err := core.NewApp(log, "lab", "auth")
@@ -84,6 +89,7 @@ func serveLab(dataDir, addr string) error {
 		os.Exit(0)
 	}()
 	sc := bufio.NewScanner(os.Stdin)
+	memCalls := 0
 	for sc.Scan() {
 		switch sc.Text() {
 		case "run":
@@ -108,12 +114,24 @@ func serveLab(dataDir, addr string) error {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			if path := os.Getenv("LABBENCH_HEAPPROFILE"); path != "" {
-				if f, err := os.Create(path); err == nil {
+				memCalls++
+				if f, err := os.Create(fmt.Sprintf("%s.%d", path, memCalls)); err == nil {
 					pprof.WriteHeapProfile(f)
 					f.Close()
 				}
 			}
-			fmt.Printf("mem %d %d %d %d\n", ms.HeapInuse, ms.StackInuse, ms.Sys, runtime.NumGoroutine())
+			if os.Getenv("LABBENCH_MEMDETAIL") != "" {
+				status, _ := os.ReadFile("/proc/self/status")
+				var keep []string
+				for _, l := range strings.Split(string(status), "\n") {
+					if strings.HasPrefix(l, "Vm") || strings.HasPrefix(l, "Rss") || strings.HasPrefix(l, "Threads") {
+						keep = append(keep, strings.Join(strings.Fields(l), " "))
+					}
+				}
+				fmt.Fprintf(os.Stderr, "labbench child memory: HeapSys %d HeapInuse %d HeapIdle %d HeapReleased %d StackSys %d MSpanSys %d MCacheSys %d BuckHashSys %d GCSys %d OtherSys %d Sys %d; %s\n",
+					ms.HeapSys, ms.HeapInuse, ms.HeapIdle, ms.HeapReleased, ms.StackSys, ms.MSpanSys, ms.MCacheSys, ms.BuckHashSys, ms.GCSys, ms.OtherSys, ms.Sys, strings.Join(keep, "; "))
+			}
+			fmt.Printf("mem %d %d %d %d %d\n", ms.HeapInuse, ms.StackInuse, ms.Sys, runtime.NumGoroutine(), ms.HeapIdle-ms.HeapReleased)
 		case "count":
 			var n int
 			db.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM lab_computers WHERE state <> 'off'").Scan(&n)

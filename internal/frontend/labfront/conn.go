@@ -15,6 +15,7 @@ import (
 
 	"aula/internal/ca"
 	"aula/internal/core"
+	"aula/internal/idlepoll"
 	"aula/internal/limit"
 	"aula/internal/wire/labxml"
 	"aula/modules/lab/labapi"
@@ -41,6 +42,7 @@ type agentConn struct {
 	wantPull bool            // actions were queued while claiming
 	offered  labapi.Delivery // handed over by a launch while claiming (sent once the claim ends empty)
 	why      string
+	parked   *idlepoll.Wait // the poller's wait while idle (idle.go)
 }
 
 // serve runs one connection from handshake to the agent's hello (rawtcp
@@ -59,6 +61,7 @@ func (f *FrontEnd) serve(raw net.Conn) {
 	ac.in = &tlsInput{tc: ac.tc, rc: rc}
 	err := ac.tc.Handshake()
 	<-f.hsSem
+	f.noteActivity()
 	if err != nil {
 		lvl := f.log.Debug
 		if errors.Is(err, ca.ErrRevoked) || strings.Contains(err.Error(), "revoked") {
@@ -242,6 +245,7 @@ func (ac *agentConn) pull() {
 func (ac *agentConn) step() (reason string, ended bool) {
 	f := ac.f
 	m, err := ac.next()
+	f.noteActivity()
 	if err != nil {
 		if labxml.IsMessageError(err) {
 			f.log.Warn("lab: bad message from agent", "computer", ac.computer, "err", err)
@@ -294,13 +298,19 @@ func endReason(err error) string {
 	return err.Error()
 }
 
-// shut closes the connection from the server's side.
+// shut closes the connection from the server's side. A parked connection
+// has no goroutine to notice (idle.go): shut stops its wait and ends it.
 func (ac *agentConn) shut(why string) {
 	ac.mu.Lock()
 	if ac.why == "" {
 		ac.why = why
 	}
+	w := ac.parked
+	ac.parked = nil
 	ac.mu.Unlock()
+	if w != nil && w.Stop() {
+		go ac.end("")
+	}
 	ac.tc.NetConn().Close()
 }
 

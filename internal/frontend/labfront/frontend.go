@@ -22,11 +22,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"aula/internal/ca"
 	"aula/internal/config"
 	"aula/internal/core"
+	"aula/internal/idlepoll"
 	"aula/internal/rawtcp"
 	"aula/internal/wire/labxml"
 	"aula/modules/lab/labapi"
@@ -52,8 +54,11 @@ type FrontEnd struct {
 	srv     *rawtcp.Server // the listener: accept loop, caps, connections
 	addr    string
 	hsSem   chan struct{}
-	readers sync.Pool     // *labxml.Reader of idle connections' (idle.go)
-	rotate  chan struct{} // closed by Shutdown: stops replacing ticket keys
+	readers sync.Pool        // *labxml.Reader of idle connections' (idle.go)
+	poller  *idlepoll.Poller // waits for idle connections' sockets (idle.go)
+	rotate  chan struct{}    // closed by Shutdown: stops replacing ticket keys, and settleLoop
+
+	activity atomic.Uint64 // agent events, for settleLoop (settle.go)
 
 	mu     sync.Mutex
 	byComp map[string]*agentConn
@@ -110,10 +115,16 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 		return fmt.Errorf("lab agent listener: session ticket keys: %w", err)
 	}
 	f.tls.SetSessionTicketKeys(tickets)
-	inner, err := core.ListenTCP(f.listen.Get())
+	poller, err := idlepoll.New()
 	if err != nil {
 		return fmt.Errorf("lab agent listener: %w", err)
 	}
+	inner, err := core.ListenTCP(f.listen.Get())
+	if err != nil {
+		poller.Close()
+		return fmt.Errorf("lab agent listener: %w", err)
+	}
+	f.poller = poller
 	f.srv = rawtcp.New(rawtcp.Config{Name: "lab agent", MaxConns: f.maxConns.Get(), MaxPerIP: f.maxPerIP.Get(),
 		OnReject: func(c net.Conn, reason string) {
 			f.log.Warn("lab: agent connection refused", "addr", c.RemoteAddr().String(), "why", reason)
@@ -153,6 +164,7 @@ func (f *FrontEnd) Start(ctx context.Context) error {
 	f.srv.Start(f.env.Fail)
 	f.rotate = make(chan struct{})
 	go f.rotateTicketKeys(filepath.Join(f.env.DataDir, "lab"), time.Hour, time.Now, f.rotate)
+	go f.settleLoop(f.rotate)
 	return nil
 }
 
@@ -176,5 +188,9 @@ func (f *FrontEnd) Shutdown(ctx context.Context) error {
 	for _, ac := range agents {
 		ac.shut("server shutting down") // the reason their end records
 	}
-	return f.srv.Shutdown(ctx) // closes the rest: handshakes, hellos, enrolments
+	err := f.srv.Shutdown(ctx) // closes the rest: handshakes, hellos, enrolments
+	// Any connection still parked was closed behind its back (by the
+	// listener when ctx ended): closing the poller wakes it to end itself.
+	f.poller.Close()
+	return err
 }

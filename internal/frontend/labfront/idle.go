@@ -24,13 +24,19 @@ import (
 //     and whose TLS layer holds nothing gives its reader back to the
 //     front end's pool and waits for the socket to become readable
 //     without reading (waitReadable), then takes a reader again;
-//   - that wait runs in a goroutine of its own, started afresh each time
-//     the agent falls idle (messages, await): the TLS handshake and the
-//     calls into the core (SQLite, in pure Go, is deep) grow a goroutine's
-//     stack to tens of KiB, a parked goroutine's stack only halves per
-//     garbage collection and never below four times what it uses, and on
-//     the connection's one goroutine they left about 16 KiB of stack per
-//     idle agent. A fresh goroutine that only waits needs the smallest.
+//   - that wait holds no goroutine: the socket goes into the front end's
+//     idlepoll.Poller (one epoll set, one goroutine for all agents), which
+//     starts a goroutine to read only when the agent sends something
+//     (messages, park, wake). A goroutine blocked in a read for each idle
+//     agent cost its stack and descriptor, 2.8 KiB per agent after the
+//     connection storm and 4.7 KiB after a probe round (bench/labbench:
+//     the runtime starts goroutines at the average stack size it saw, and
+//     a round's SQLite calls are deep). Where the poller cannot watch the
+//     socket (not Linux) the wait runs in a goroutine started afresh each
+//     time the agent falls idle (await), which needs the smallest stack;
+//   - whoever closes a parked connection (shut) stops its wait first and
+//     ends the connection itself, since a closed socket just leaves the
+//     epoll set without an event.
 //
 // A message that arrives in pieces is read as before, holding the reader
 // until it is complete: the length limit and the error-and-continue
@@ -113,27 +119,35 @@ func (ac *agentConn) release() {
 	ac.r = nil
 }
 
+// readerSize is an agent connection's read buffer while it reads: a probe
+// round has every agent reading at once, and what they held then stays in
+// the pool, and in the process's size, after the round. Agents' TLS records
+// are at most about 1.2 KiB until 128 KiB have gone over the connection
+// (crypto/tls sizes them to a TCP segment), so larger messages take a few
+// more reads of the TLS layer, which copies from its own buffer.
+const readerSize = 512
+
 // reader takes a pooled message reader and points it at in.
 func (f *FrontEnd) reader(in *tlsInput) *labxml.Reader {
 	if r, ok := f.readers.Get().(*labxml.Reader); ok {
 		r.Reset(in)
 		return r
 	}
-	return labxml.NewReader(in, f.maxMsg.Get())
+	return labxml.NewReaderSize(in, readerSize, f.maxMsg.Get())
 }
 
 // messages handles the agent's messages from its hello on, ending the
 // connection when they end.
 func (ac *agentConn) messages() {
 	if ac.idle() {
-		go ac.await()
+		ac.park()
 		return
 	}
 	ac.handle()
 }
 
 // handle reads and handles a message, and more while some are buffered,
-// then continues in a fresh goroutine that waits for more (await).
+// then parks the connection until the agent sends more.
 func (ac *agentConn) handle() {
 	for {
 		if reason, ended := ac.step(); ended {
@@ -141,10 +155,41 @@ func (ac *agentConn) handle() {
 			return
 		}
 		if ac.idle() {
-			go ac.await()
+			ac.park()
 			return
 		}
 	}
+}
+
+// park waits for the agent's next bytes in the front end's poller, with no
+// goroutine (wake continues), or in a fresh goroutine where the poller
+// cannot watch the socket. A connection shut meanwhile ends here: shut
+// stops a parked wait under ac.mu, and a park after it sees why.
+func (ac *agentConn) park() {
+	ac.mu.Lock()
+	if ac.why != "" {
+		ac.mu.Unlock()
+		ac.end("")
+		return
+	}
+	w, err := ac.f.poller.Wait(ac.in.rc.Conn, ac.wake)
+	if err == nil {
+		ac.parked = w
+		ac.mu.Unlock()
+		return
+	}
+	ac.mu.Unlock()
+	go ac.await()
+}
+
+// wake runs when a parked connection's socket has something: the agent's
+// bytes, its end, or (the poller closing) nothing, which the read tells.
+func (ac *agentConn) wake() {
+	ac.mu.Lock()
+	ac.parked = nil
+	ac.mu.Unlock()
+	ac.r = ac.f.reader(ac.in)
+	ac.handle()
 }
 
 // idle reports whether nothing of the agent's stream is buffered; it

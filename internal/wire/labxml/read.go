@@ -36,11 +36,15 @@ type Reader struct {
 
 // NewReader reads from r, refusing messages over max bytes (0:
 // DefaultMaxMessage). It buffers 4 KiB of r.
-func NewReader(r io.Reader, max int) *Reader {
+func NewReader(r io.Reader, max int) *Reader { return NewReaderSize(r, 4096, max) }
+
+// NewReaderSize is NewReader buffering size bytes of r (at least 16), for
+// a server holding many connections' readers at once.
+func NewReaderSize(r io.Reader, size, max int) *Reader {
 	if max <= 0 {
 		max = DefaultMaxMessage
 	}
-	return &Reader{br: bufio.NewReaderSize(r, 4096), max: max}
+	return &Reader{br: bufio.NewReaderSize(r, size), max: max}
 }
 
 // Reset makes the reader read from r, dropping what it had buffered, so a
