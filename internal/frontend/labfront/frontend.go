@@ -104,11 +104,12 @@ func (f *FrontEnd) Bind(ctx context.Context, env *core.FrontEnv) error {
 	}
 	f.checker = checker
 	f.tls = &tls.Config{
-		MinVersion:       tls.VersionTLS13,
-		Certificates:     []tls.Certificate{cert},
-		ClientAuth:       tls.VerifyClientCertIfGiven,
-		ClientCAs:        checker.Pool(),
-		VerifyConnection: checker.VerifyConnection,
+		MinVersion:         tls.VersionTLS13,
+		Certificates:       []tls.Certificate{cert},
+		ClientAuth:         tls.VerifyClientCertIfGiven,
+		ClientCAs:          checker.Pool(),
+		VerifyConnection:   checker.VerifyConnection,
+		GetConfigForClient: preferChaCha, // suite.go
 	}
 	tickets, err := sessionTicketKeys(filepath.Join(env.DataDir, "lab"), time.Now())
 	if err != nil {

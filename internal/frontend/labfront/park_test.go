@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,52 @@ func TestSettler(t *testing.T) {
 	for i, st := range steps {
 		if got := s.tick(st.count); got != st.want {
 			t.Fatalf("tick %d (count %d): %v, want %v", i, st.count, got, st.want)
+		}
+	}
+}
+
+// Agents get ChaCha20-Poly1305 (its state is smaller than AES-GCM's;
+// suite.go), still with the hybrid post-quantum key exchange, on a full
+// handshake and on a resumed one. If this fails after a Go upgrade,
+// crypto/tls no longer decides from the ClientHelloInfo's list.
+func TestAgentsNegotiateChaCha(t *testing.T) {
+	r := newRig(t)
+	r.call("lab.labAdd", map[string]any{"name": "l1"})
+	cfg := enrolled(t, r, "pc1")
+	cfg.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+	for _, resumed := range []bool{false, true} {
+		a := dialAgent(t, r, cfg)
+		cs := a.c.ConnectionState()
+		if cs.DidResume != resumed {
+			t.Fatalf("DidResume %v, want %v", cs.DidResume, resumed)
+		}
+		if cs.CipherSuite != tls.TLS_CHACHA20_POLY1305_SHA256 {
+			t.Fatalf("cipher suite %s, want TLS_CHACHA20_POLY1305_SHA256", tls.CipherSuiteName(cs.CipherSuite))
+		}
+		if cs.CurveID != tls.X25519MLKEM768 {
+			t.Fatalf("key exchange %v, want X25519MLKEM768", cs.CurveID)
+		}
+		a.c.Close()
+		waitFor(t, "pc1 off", func() bool { return statusStates(r)[0] == "off" })
+	}
+}
+
+func TestPreferChaCha(t *testing.T) {
+	for _, tc := range []struct{ in, want []uint16 }{
+		{[]uint16{tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256},
+			[]uint16{tls.TLS_CHACHA20_POLY1305_SHA256, tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384}},
+		{[]uint16{tls.TLS_CHACHA20_POLY1305_SHA256, tls.TLS_AES_128_GCM_SHA256},
+			[]uint16{tls.TLS_CHACHA20_POLY1305_SHA256, tls.TLS_AES_128_GCM_SHA256}},
+		{[]uint16{tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384},
+			[]uint16{tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384}},
+		{nil, nil},
+	} {
+		got := append([]uint16(nil), tc.in...)
+		if c, err := preferChaCha(&tls.ClientHelloInfo{CipherSuites: got}); c != nil || err != nil {
+			t.Fatalf("preferChaCha returned %v, %v", c, err)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Fatalf("%x: got %x, want %x", tc.in, got, tc.want)
 		}
 	}
 }
