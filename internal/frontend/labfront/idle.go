@@ -12,7 +12,7 @@ import (
 // An idle agent connection holds no read buffer: most of the day an agent
 // says nothing, and 10,000 of them holding a 4 KiB message reader each,
 // plus what crypto/tls keeps of the last records it read, was most of the
-// server's memory per agent (bench/labbench). Three pieces make that
+// server's memory per agent (bench/labbench). These pieces make that
 // possible:
 //
 //   - recordConn sits under the TLS layer and never reads past the end of
@@ -23,17 +23,18 @@ import (
 //   - between messages, a connection whose message reader holds nothing
 //     and whose TLS layer holds nothing gives its reader back to the
 //     front end's pool and waits for the socket to become readable
-//     without reading (waitReadable), then takes a reader again;
+//     without reading (the poller below; waitReadable for the hello), then
+//     takes a reader again;
 //   - that wait holds no goroutine: the socket goes into the front end's
 //     idlepoll.Poller (one epoll set, one goroutine for all agents), which
 //     starts a goroutine to read only when the agent sends something
 //     (messages, park, wake). A goroutine blocked in a read for each idle
-//     agent cost its stack and descriptor, 2.8 KiB per agent after the
-//     connection storm and 4.7 KiB after a probe round (bench/labbench:
-//     the runtime starts goroutines at the average stack size it saw, and
-//     a round's SQLite calls are deep). Where the poller cannot watch the
-//     socket (not Linux) the wait runs in a goroutine started afresh each
-//     time the agent falls idle (await), which needs the smallest stack;
+//     agent cost its stack, 2.4 KiB per agent after the connection storm
+//     and 4.3 KiB after a probe round (bench/labbench: the runtime starts
+//     goroutines at the average stack size it saw, and a round's SQLite
+//     calls are deep). Where the poller cannot watch the socket (not
+//     Linux) the wait runs in a goroutine started afresh each time the
+//     agent falls idle (await), which needs the smallest stack;
 //   - whoever closes a parked connection (shut) stops its wait first and
 //     ends the connection itself, since a closed socket just leaves the
 //     epoll set without an event.
