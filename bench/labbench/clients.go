@@ -26,6 +26,9 @@ type fleet struct {
 	sessions []tls.ClientSessionCache // one per agent, as each `aula agent` keeps its own
 	pool     *tlsPool
 
+	resultSize  int  // bytes of filler in every result (an inventory's size)
+	wholeWrites bool // write each message at once, not in agent.SendPiece pieces
+
 	welcomed  atomic.Int64 // connections welcomed now
 	answered  atomic.Int64
 	hsFailed  atomic.Int64 // handshakes that failed other than by refusal
@@ -141,12 +144,32 @@ func (f *fleet) session(i int) bool {
 		case m.Action != 0:
 			out := &labxml.Message{Kind: labxml.Response, Code: m.Code, Action: m.Action, Result: labxml.Success}
 			out.Add("estado", "idle")
-			if _, err := c.Write(labxml.Encode(out)); err != nil {
+			if f.resultSize > 0 {
+				out.Add("inventory", strings.Repeat("x", f.resultSize))
+			}
+			if err := f.write(c, labxml.Encode(out)); err != nil {
 				return welcomed
 			}
 			f.answered.Add(1)
 		}
 	}
+}
+
+// write sends a message as `aula agent` does, in pieces of at most
+// agent.SendPiece, or in one write (-whole-writes, as agents did before).
+func (f *fleet) write(c *tls.Conn, b []byte) error {
+	piece := agent.SendPiece
+	if f.wholeWrites {
+		piece = len(b)
+	}
+	for len(b) > 0 {
+		n := min(len(b), piece)
+		if _, err := c.Write(b[:n]); err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
 }
 
 // waitWelcomed waits for n welcomes (from any time since the last drain).

@@ -45,9 +45,11 @@ func main() {
 	agents := flag.Int("agents", 10000, "simulated agents (TLS connections)")
 	rounds := flag.Int("rounds", 3, "probe rounds")
 	restarts := flag.Int("restarts", 1, "server restarts (kill -9, start, all agents reconnect)")
+	resultSize := flag.Int("result-size", 0, "bytes of filler in every result, as an inventory's (0: a probe's few bytes)")
+	wholeWrites := flag.Bool("whole-writes", false, "agents write each message at once, as `aula agent` did before it wrote 1 KiB pieces")
 	flag.Duration("duration", 0, "ignored (scripts/bench.sh passes it to every benchmark)")
 	flag.Parse()
-	if err := run(*agents, *rounds, *restarts); err != nil {
+	if err := run(*agents, *rounds, *restarts, func(f *fleet) { f.resultSize, f.wholeWrites = *resultSize, *wholeWrites }); err != nil {
 		fmt.Fprintln(os.Stderr, "labbench:", err)
 		os.Exit(1)
 	}
@@ -123,7 +125,7 @@ func (c *child) kill() { c.cmd.Process.Kill(); c.cmd.Wait() }
 
 func (c *child) rss() int64 { return rss(c.cmd.Process.Pid) }
 
-func run(n, rounds, restarts int) error {
+func run(n, rounds, restarts int, agentsAre func(*fleet)) error {
 	limit, err := loadgen.RaiseFileLimit()
 	if err != nil {
 		return err
@@ -156,6 +158,7 @@ func run(n, rounds, restarts int) error {
 	time.Sleep(500 * time.Millisecond)
 	idleBase := srv.rss()
 	fl := newFleet(srv.addr, certs, clientTLS)
+	agentsAre(fl)
 	start := time.Now()
 	fl.start()
 	if !fl.waitWelcomed(n, 5*time.Minute) {

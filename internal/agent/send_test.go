@@ -47,7 +47,7 @@ func (r *recordSizes) Read(p []byte) (int, error) {
 }
 
 // An agent's large message goes out in records of at most about a
-// sendPiece, also once crypto/tls would make them 16 KiB, so the server's
+// SendPiece, also once crypto/tls would make them 16 KiB, so the server's
 // read buffer for the connection stays small (session.go).
 func TestSendKeepsRecordsSmall(t *testing.T) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -113,11 +113,11 @@ func TestSendKeepsRecordsSmall(t *testing.T) {
 	for _, n := range rs.sizes {
 		largest = max(largest, n)
 	}
-	// sendPiece of plaintext, plus the content type and AEAD tag.
-	if largest > sendPiece+1+16 {
-		t.Fatalf("a record of %d bytes reached the server; want at most %d", largest, sendPiece+17)
+	// SendPiece of plaintext, plus the content type and AEAD tag.
+	if largest > SendPiece+1+16 {
+		t.Fatalf("a record of %d bytes reached the server; want at most %d", largest, SendPiece+17)
 	}
-	if len(rs.sizes) < (100<<10)/sendPiece {
+	if len(rs.sizes) < (100<<10)/SendPiece {
 		t.Fatalf("only %d records: the large message was not split", len(rs.sizes))
 	}
 }

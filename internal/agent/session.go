@@ -97,7 +97,8 @@ type conn struct {
 	busy atomic.Bool
 }
 
-// sendPiece is the most the agent hands crypto/tls in one write, so no TLS
+// SendPiece is the most the agent hands crypto/tls in one write (and
+// bench/labbench's simulated agents), so no TLS
 // record it sends is larger. The server's crypto/tls keeps a read buffer
 // as large as the largest record a connection brought, for the rest of
 // the connection, and crypto/tls makes records up to 16 KiB once a dozen
@@ -105,13 +106,13 @@ type conn struct {
 // single inventory would leave ~17 KiB of buffer on the server for an
 // agent that then sits idle for days, where pieces of 1 KiB keep it at 2
 // KiB. A large message costs a few more writes.
-const sendPiece = 1024
+const SendPiece = 1024
 
 func (s *conn) send(m *labxml.Message) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	for b := labxml.Encode(m); len(b) > 0; {
-		n := min(len(b), sendPiece)
+		n := min(len(b), SendPiece)
 		if _, err := s.c.Write(b[:n]); err != nil {
 			return err
 		}
