@@ -3,11 +3,19 @@
 // simulated agents over TLS 1.3 with client certificates: the time to
 // connect them all, the time from `run probe` on every lab to every result
 // recorded, the server's memory per idle agent (resident set growth over
-// the idle server), and the time for all agents to reconnect after the
+// the idle server, 2 s and 10 s after the last agent connected and 10 s
+// after the probe rounds, with the Go heap, stacks and free heap behind
+// it), and the time for all agents to reconnect after the
 // server is killed and started again (agents back off as `aula agent`
 // does). Reference in the same run: a bare Go TLS server (same certificate
 // and client-certificate check) that echoes one message per connection and
 // otherwise holds it idle. Bounded; stops by itself.
+//
+// LABBENCH_HEAPPROFILE=PATH writes the server's heap profile (every
+// allocation sampled) to PATH.1 once the agents are connected and PATH.2
+// after the rounds; LABBENCH_MEMDETAIL=1 has the server print the runtime's
+// memory figures beside /proc's; LABBENCH_CPUPROFILE and
+// LABBENCH_START_PROFILE profile a round and a restart's first 10 s.
 package main
 
 import (
