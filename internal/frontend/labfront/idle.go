@@ -122,10 +122,10 @@ func (ac *agentConn) release() {
 
 // readerSize is an agent connection's read buffer while it reads: a probe
 // round has every agent reading at once, and what they held then stays in
-// the pool, and in the process's size, after the round. Agents' TLS records
-// are at most about 1.2 KiB until 128 KiB have gone over the connection
-// (crypto/tls sizes them to a TCP segment), so larger messages take a few
-// more reads of the TLS layer, which copies from its own buffer.
+// the pool, and in the process's size, after the round. `aula agent` writes
+// 1 KiB at a time (agent.SendPiece), so its TLS records are small; a larger
+// message takes a few more reads of the TLS layer, which copies from its
+// own buffer.
 const readerSize = 512
 
 // reader takes a pooled message reader and points it at in.
