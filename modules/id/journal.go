@@ -314,7 +314,7 @@ func (r *records) apply(ctx context.Context, tx *sql.Tx, e journalEntry) (supers
 		if err != nil {
 			return err
 		}
-		_, err = st.ExecContext(ctx, e.c.UID, e.c.UUID, uuidKey, e.c.Serial, e.c.Nickname, e.c.PubKey, e.at, e.at, e.c.LastAddr)
+		_, err = st.ExecContext(ctx, e.c.UID, e.c.UUID, uuidKey, e.c.Serial, e.c.Nickname, e.c.PubKey, e.at, e.c.LastAddr)
 		return err
 	}
 	// Nearly every registration supersedes nothing: try the upsert, which

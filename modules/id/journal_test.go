@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,7 +177,9 @@ func TestJournalRecordRoundTrip(t *testing.T) {
 	if err != nil || got != c || gotAt != at {
 		t.Fatalf("round trip: %+v %q %v, want %+v %q", got, gotAt, err, c, at)
 	}
-	for _, bad := range []string{"", "a\nb", "1\n2\n3\n4\n5\n6\n7\n8"} {
+	upper := c
+	upper.UID = strings.ToUpper(c.UID)
+	for _, bad := range []string{"", "a\nb", "1\n2\n3\n4\n5\n6\n7\n8", "1\n2\n3\n4\n5\n6\n7", encodeJournal(upper, at)} {
 		if _, _, err := decodeJournal(bad); err == nil {
 			t.Errorf("decodeJournal(%q) accepted", bad)
 		}

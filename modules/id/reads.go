@@ -120,7 +120,7 @@ func (r *records) folded(ctx context.Context, q querier, uids ...string) ([]Clie
 		if db, ok := q.(*sql.DB); ok && db == r.db.Reader() {
 			row = r.byUIDStmt.QueryRowContext(quick(ctx), uid)
 		} else {
-			row = q.(*sql.Tx).QueryRowContext(ctx, "SELECT "+clientCols+" FROM id_clients WHERE uid = ?", uid)
+			row = q.(*sql.Tx).QueryRowContext(ctx, "SELECT "+clientCols+" FROM id_clients WHERE "+uidIs, uid)
 		}
 		c, err := scanClient(row)
 		if errors.Is(err, sql.ErrNoRows) {

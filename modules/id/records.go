@@ -33,6 +33,11 @@ func parseTime(s string) time.Time {
 
 const clientCols = "uid, uuid, serial, nickname, pubkey, first_at, last_at, last_addr, registrations"
 
+// uidIs finds a record by its uid, the first parameter, through the
+// index of unhex(uid) (migrations/0005_uid_index.sql); the second term
+// keeps the match exact.
+const uidIs = "unhex(uid) = unhex(?1) AND uid = ?1"
+
 // The WHERE terms of the partial unique indexes on serial and uuid_key:
 // queries repeat them so that SQLite uses those indexes.
 const (
@@ -63,14 +68,14 @@ func newRecords(ctx context.Context, db *store.DB, hooks storeHooks) (*records, 
 	r := &records{db: db,
 		qConflicts: "SELECT " + clientCols + " FROM id_clients WHERE uid <> ? AND ((uuid_key = ? AND " + uuidIndexed + ") OR (serial = ? AND " + serialIndexed + "))",
 		qUpsert: `INSERT INTO id_clients (uid, uuid, uuid_key, serial, nickname, pubkey, first_at, last_at, last_addr, registrations)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_key,
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, 1)
+ON CONFLICT (unhex(uid)) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_key,
 	serial = CASE WHEN excluded.serial = '' THEN id_clients.serial ELSE excluded.serial END,
 	nickname = CASE WHEN excluded.nickname = '' THEN id_clients.nickname ELSE excluded.nickname END,
 	pubkey = excluded.pubkey, last_at = excluded.last_at, last_addr = excluded.last_addr,
 	registrations = id_clients.registrations + 1`,
 		qToHistory:     "INSERT INTO id_history (" + clientCols + ", ended_at, reason, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		qDelete:        "DELETE FROM id_clients WHERE uid = ?",
+		qDelete:        "DELETE FROM id_clients WHERE " + uidIs,
 		qBump:          "UPDATE id_meta SET value = value + 1 WHERE name = 'epoch'",
 		qAppend:        "INSERT INTO id_journal (rec) VALUES (?)",
 		qJournalAfter:  "SELECT seq, rec FROM id_journal WHERE seq > ? ORDER BY seq",
@@ -82,9 +87,9 @@ ON CONFLICT (uid) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded.uuid_k
 		dst **sql.Stmt
 		q   string
 	}{
-		{&r.byUIDStmt, "SELECT " + clientCols + " FROM id_clients WHERE uid = ?"},
+		{&r.byUIDStmt, "SELECT " + clientCols + " FROM id_clients WHERE " + uidIs},
 		{&r.epochStmt, "SELECT value FROM id_meta WHERE name = 'epoch'"},
-		{&r.statusUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uid = ?"},
+		{&r.statusUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE " + uidIs},
 		{&r.statusUUIDStmt, "SELECT uid, pubkey <> '' FROM id_clients WHERE uuid_key = ? AND " + uuidIndexed},
 	}
 	for _, p := range prep {
@@ -157,7 +162,7 @@ func (r *records) remove(ctx context.Context, uid string, at time.Time) (c Clien
 	var changed int64
 	err = r.db.Write(ctx, func(tx *sql.Tx) error {
 		found = false
-		cs, err := queryClients(txCtx, tx, "SELECT "+clientCols+" FROM id_clients WHERE uid = ?", uid)
+		cs, err := queryClients(txCtx, tx, "SELECT "+clientCols+" FROM id_clients WHERE "+uidIs, uid)
 		if err != nil || len(cs) == 0 {
 			return err
 		}

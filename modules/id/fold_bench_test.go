@@ -1,0 +1,128 @@
+package id
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkFold is the background fold on its own: one op is one chunk of
+// foldChunk new registrations applied to id_clients over `existing`
+// clients already folded (each op adds a chunk, so the count grows by
+// foldChunk per op: run it with a small -benchtime=Nx). It reports the
+// CPU of the whole process per folded row, the bytes written (WAL frames
+// and checkpoint copies, /proc/self/io wchar) per row, and how long a
+// chunk holds the store's single writer (register calls queued meanwhile
+// wait that long).
+//
+// keys: "seq" numbers serials and uuids in order as bench/laptop does (so
+// only the uid, a hash, is random: what bench/idbench measures); "random"
+// gives random uuids and serials, as a school's laptops have.
+func BenchmarkFold(b *testing.B) {
+	for _, keys := range []string{"seq", "random"} {
+		for _, existing := range []int{1_000, 10_000, 90_000} {
+			b.Run(fmt.Sprintf("keys=%s/existing=%d", keys, existing), func(b *testing.B) {
+				benchFold(b, keys == "random", existing)
+			})
+		}
+	}
+}
+
+func benchFold(b *testing.B, random bool, existing int) {
+	h, err := boot(b.TempDir()+"/data", testArgs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.close()
+	r := h.mod.recs.(*records)
+	next := uint64(0)
+	journal := func(n int) {
+		b.Helper()
+		at := fmtTime(time.Now())
+		for n > 0 {
+			k := min(n, 5000)
+			err := h.db.Write(b.Context(), func(tx *sql.Tx) error {
+				for i := range k {
+					if _, err := tx.Exec(r.qAppend, encodeJournal(foldBenchClient(next+uint64(i), random), at)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			next += uint64(k)
+			n -= k
+		}
+	}
+	journal(existing)
+	if err := r.fold(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	var cpu, wall time.Duration
+	var wrote int64
+	for b.Loop() {
+		b.StopTimer()
+		journal(foldChunk)
+		b.StartTimer()
+		cpu0, w0, t0 := processCPU(), wchar(b), time.Now()
+		n, err := r.foldChunk(b.Context())
+		if err != nil || n != foldChunk {
+			b.Fatal(n, err)
+		}
+		wall += time.Since(t0)
+		cpu += processCPU() - cpu0
+		wrote += wchar(b) - w0
+	}
+	rows := float64(b.N * foldChunk)
+	b.ReportMetric(float64(cpu.Microseconds())/rows, "cpu-µs/row")
+	b.ReportMetric(float64(wrote)/rows/1024, "wKiB/row")
+	b.ReportMetric(float64(wall.Milliseconds())/float64(b.N), "ms/chunk")
+}
+
+// foldBenchClient is registration n: an ed25519 key of its own, and a
+// serial and uuid in order (as bench/laptop numbers them) or random.
+func foldBenchClient(n uint64, random bool) Client {
+	var seed [8]byte
+	binary.BigEndian.PutUint64(seed[:], n)
+	h := sha256.Sum256(seed[:])
+	blob := binary.BigEndian.AppendUint32(nil, 11)
+	blob = append(blob, "ssh-ed25519"...)
+	blob = binary.BigEndian.AppendUint32(blob, 32)
+	blob = append(blob, h[:]...)
+	key := base64.StdEncoding.EncodeToString(blob)
+	c := Client{UID: UIDOf(key), Nickname: "bench " + strconv.FormatUint(n, 10), PubKey: key, LastAddr: "127.0.0.1"}
+	if random {
+		r := binary.BigEndian.Uint64(h[8:16])
+		c.Serial = fmt.Sprintf("SHF%08X", uint32(r))
+		c.UUID = fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(r>>32), uint16(r), n&0xfff, (n>>12)&0xfff, binary.BigEndian.Uint64(h[16:24])&0xffffffffffff)
+	} else {
+		c.Serial = fmt.Sprintf("BEN%08X", n)
+		c.UUID = fmt.Sprintf("00000000-0000-4000-8000-%012x", n)
+	}
+	return c
+}
+
+// wchar is the bytes this process has written with write system calls.
+func wchar(b *testing.B) int64 {
+	raw, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		b.Fatal("reading /proc/self/io:", err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	b.Fatal("no wchar in /proc/self/io")
+	return 0
+}
