@@ -130,6 +130,20 @@ func (p *pending) len() int {
 	return len(p.entries)
 }
 
+// get returns the entry with seq as the journal row holds it (only the
+// fields a journal record carries), if it is held.
+func (p *pending) get(seq int64) (journalEntry, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	i, found := slices.BinarySearchFunc(p.entries, seq, func(x *journalEntry, seq int64) int { return cmpSeq(x.seq, seq) })
+	if !found {
+		return journalEntry{}, false
+	}
+	e := p.entries[i]
+	return journalEntry{seq: e.seq, at: e.at, c: Client{UID: e.c.UID, UUID: e.c.UUID, Serial: e.c.Serial, Nickname: e.c.Nickname,
+		PubKey: e.c.PubKey, LastAddr: e.c.LastAddr, LastRegistered: e.c.LastRegistered}}, true
+}
+
 // has reports whether an entry with seq is held.
 func (p *pending) has(seq int64) bool {
 	p.mu.RLock()

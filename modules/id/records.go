@@ -55,9 +55,9 @@ type records struct {
 	statuses                                            statusCache
 	j                                                   journal
 
-	qConflicts, qUpsert, qToHistory, qDelete, qBump string
-	qAppend, qJournalRead, qJournalDelete           string
-	qJournalAfter, qSetFolded                       string
+	qConflicts, qUpsert, qToHistory, qDelete, qBump      string
+	qAppend, qJournalDelete                              string
+	qJournalAfter, qSetFolded, qJournalSeqs, qJournalRec string
 }
 
 // qFolded reads the fold's watermark: every journal seq up to it is
@@ -80,7 +80,8 @@ ON CONFLICT (unhex(uid)) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded
 		qAppend:        "INSERT INTO id_journal (rec) VALUES (?)",
 		qJournalAfter:  "SELECT seq, rec FROM id_journal WHERE seq > ? ORDER BY seq",
 		qSetFolded:     "UPDATE id_meta SET value = ? WHERE name = 'folded'",
-		qJournalRead:   "SELECT seq, rec FROM id_journal ORDER BY seq LIMIT ?",
+		qJournalSeqs:   "SELECT seq FROM id_journal ORDER BY seq LIMIT ?",
+		qJournalRec:    "SELECT rec FROM id_journal WHERE seq = ?",
 		qJournalDelete: "DELETE FROM id_journal WHERE seq <= ?",
 	}
 	prep := []struct {
