@@ -2,13 +2,13 @@ package id
 
 import (
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -43,25 +43,34 @@ func benchFold(b *testing.B, random bool, existing int) {
 	defer h.close()
 	r := h.mod.recs.(*records)
 	next := uint64(0)
+	// Registrations are appended as the server appends them (so this
+	// process holds them in memory, as it would), 50 callers at once so
+	// that the store commits them in groups.
 	journal := func(n int) {
 		b.Helper()
-		at := fmtTime(time.Now())
-		for n > 0 {
-			k := min(n, 5000)
-			err := h.db.Write(b.Context(), func(tx *sql.Tx) error {
-				for i := range k {
-					if _, err := tx.Exec(r.qAppend, encodeJournal(foldBenchClient(next+uint64(i), random), at)); err != nil {
-						return err
+		at := time.Now()
+		var wg sync.WaitGroup
+		errs := make(chan error, 50)
+		for w := range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < n; i += 50 {
+					c := foldBenchClient(next+uint64(i), random)
+					c.LastRegistered = at
+					if err := r.appendRegistration(b.Context(), c); err != nil {
+						errs <- err
+						return
 					}
 				}
-				return nil
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			next += uint64(k)
-			n -= k
+			}()
 		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+		next += uint64(n)
 	}
 	journal(existing)
 	if err := r.fold(b.Context()); err != nil {
