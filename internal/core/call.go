@@ -63,11 +63,28 @@ type Call struct {
 	InBandError string
 
 	method *Method // resolved by the dispatcher
+	// addrText is Caller.Addr's address as text, for addrFor: the
+	// limit, the audit and a handler may each want it (AddrText).
+	addrText string
+	addrFor  netip.Addr
 	// ctx is the context Handle passes down the chain: the caller's context
 	// carrying this call, kept here so that it costs no allocation of its
 	// own (see WithCall for the general form).
 	ctx     callContext
 	ctxUsed bool
+}
+
+// AddrText is the caller's address without its port, as text ("" when
+// unknown): what c.Caller.Addr.Addr().String() gives, made once per call
+// however many links and handlers ask for it.
+func (c *Call) AddrText() string {
+	if !c.Caller.Addr.IsValid() {
+		return ""
+	}
+	if a := c.Caller.Addr.Addr(); a != c.addrFor || c.addrText == "" {
+		c.addrText, c.addrFor = a.String(), a
+	}
+	return c.addrText
 }
 
 // Resolved is the method table entry this call names (nil before lookup or

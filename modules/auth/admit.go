@@ -13,7 +13,7 @@ func (m *Module) admit(c *core.Call) error {
 	if m.anon == nil || c.Local() || c.Creds.Authorization != "" || len(c.Creds.PeerCerts) > 0 {
 		return nil
 	}
-	if ok, wait := m.anon.Peek(sourceKey(subjectAddr(c))); !ok {
+	if ok, wait := m.anon.Peek(sourceKeyOf(c)); !ok {
 		return tooMany(wait, "too many anonymous requests from your address")
 	}
 	return nil

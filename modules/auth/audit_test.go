@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"database/sql"
 	"os"
 	"regexp"
 	"strings"
@@ -86,6 +87,53 @@ func TestAuditQuery(t *testing.T) {
 	}
 	if _, err := e.local("auth.audit", map[string]any{"since": "yesterday-ish"}); kindOf(err) != "invalid" {
 		t.Fatalf("bad since: %v", err)
+	}
+}
+
+// The trail's one query walks the rowid from its id and filters on at,
+// so no index on at is kept up to date by every audited call (migration
+// 0004 dropped the one that was): with rows of many days in the table,
+// asking from the start for a recent since still searches by rowid.
+func TestAuditQueryWalksTheRowid(t *testing.T) {
+	e := newEnv(t)
+	err := e.db.Write(t.Context(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n WHERE x < 3000)
+			INSERT INTO auth_audit (at, identity, via, addr, transport, method, args, result, message, request_id)
+			SELECT printf('2026-11-%02dT08:00:00.000000Z', 1 + x / 120), '', '', '', 'test', 'm', '[]', 'ok', '', 'r' FROM n`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var indexes int
+	if err := e.db.Reader().QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'auth_audit'`).Scan(&indexes); err != nil {
+		t.Fatal(err)
+	}
+	if indexes != 0 {
+		t.Errorf("auth_audit has %d indexes, want none (0004 drops auth_audit_at)", indexes)
+	}
+	for _, args := range [][]any{{0, "2026-11-25T00:00:00.000000Z", 1000}, {2990, "", 10}} {
+		rows, err := e.db.Reader().Query("EXPLAIN QUERY PLAN "+qAudit, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "; "); !strings.Contains(p, "INTEGER PRIMARY KEY (rowid>?)") || strings.Contains(p, "SCAN") {
+			t.Errorf("plan for %v: %s; want a search by rowid", args, p)
+		}
+	}
+	got := e.mustLocal("auth.audit", map[string]any{"since": "2026-11-25T00:00:00Z", "limit": 5}).([]AuditEntry)
+	if len(got) != 5 || got[0].At != "2026-11-25T08:00:00.000000Z" {
+		t.Fatalf("since 2026-11-25: %+v", got)
 	}
 }
 

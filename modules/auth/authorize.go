@@ -75,10 +75,18 @@ func (m *Module) spendAnon(c *core.Call) error {
 	if m.anon == nil {
 		return nil
 	}
-	if ok, wait := m.anon.Allow(sourceKey(subjectAddr(c))); !ok {
+	if ok, wait := m.anon.Allow(sourceKeyOf(c)); !ok {
 		return tooMany(wait, "too many anonymous requests from your address")
 	}
 	return nil
+}
+
+// sourceKeyOf is sourceKey of c's address.
+func sourceKeyOf(c *core.Call) string {
+	if a := subjectAddr(c); a.Is4() {
+		return c.AddrText() // sourceKey(a), made once per call
+	}
+	return sourceKey(subjectAddr(c))
 }
 
 // sourceKey groups IPv6 sources by /64 (what one site gets).

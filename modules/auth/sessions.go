@@ -167,8 +167,8 @@ func (m *Module) whoamiMethod() core.Method {
 
 // addrOf is the caller's source address as text ("" when unknown).
 func addrOf(c *core.Call) string {
-	if c == nil || !c.Caller.Addr.IsValid() {
+	if c == nil {
 		return ""
 	}
-	return c.Caller.Addr.Addr().String()
+	return c.AddrText()
 }

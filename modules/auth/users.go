@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"aula/internal/core"
+	"aula/internal/store"
 )
 
 // Reserved identities: the CLI's in-process caller and the word `aula acl
@@ -26,9 +27,9 @@ var (
 // minPasswordLen is the shortest password an admin may set.
 const minPasswordLen = 8
 
-const timeLayout = "2006-01-02T15:04:05.000000Z"
+const timeLayout = store.TimeLayout
 
-func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+func fmtTime(t time.Time) string { return store.FormatTime(t) } // timeLayout's text, made faster
 
 func parseTime(s string) time.Time {
 	t, _ := time.Parse(timeLayout, s)

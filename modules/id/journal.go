@@ -88,8 +88,8 @@ func raise(v *atomic.Int64, to int64) {
 // appendRegistration stores c durably in the journal and makes it
 // visible to this process's reads.
 func (r *records) appendRegistration(ctx context.Context, c Client) error {
-	at := fmtTime(c.LastRegistered)
-	c.LastRegistered = parseTime(at) // as the fold will store it
+	at := store.FormatTime(c.LastRegistered)              // fmtTime, without time.Format's cost
+	c.LastRegistered = store.StoredTime(c.LastRegistered) // parseTime(at): as the fold will store it
 	rec := encodeJournal(c, at)
 	// Statements in the shared write transaction must not be interrupted
 	// when this caller goes away: SQLite may then roll back the whole

@@ -19,13 +19,31 @@ type pending struct {
 	// the records with these entries, for the whole read, and taken by
 	// drop: an entry a fold applied after the reader's snapshot began
 	// must stay here until that reader is done.
-	retire   sync.RWMutex
-	mu       sync.RWMutex
-	entries  []*journalEntry // ascending seq
-	byUID    map[string][]*journalEntry
-	byUUID   map[string][]*journalEntry // indexed uuid keys only
-	bySerial map[string][]*journalEntry // indexed serials only
+	retire  sync.RWMutex
+	mu      sync.RWMutex
+	entries []*journalEntry // ascending seq
+	// Each index maps a key to the first of its entries, in seq order,
+	// the others linked through the entry's node: one allocation per
+	// entry, where a slice per key and index cost three (and the maps'
+	// slots hold a pointer instead of a slice header).
+	byUID    map[string]*pnode
+	byUUID   map[string]*pnode // indexed uuid keys only
+	bySerial map[string]*pnode // indexed serials only
 }
+
+// pnode is an entry's place in the three indexes: the next entry with
+// the same uid, uuid key and serial.
+type pnode struct {
+	e                             *journalEntry
+	nextUID, nextUUID, nextSerial *pnode
+}
+
+// link selects one index's next pointer of a node.
+type link func(n *pnode) **pnode
+
+func uidLink(n *pnode) **pnode    { return &n.nextUID }
+func uuidLink(n *pnode) **pnode   { return &n.nextUUID }
+func serialLink(n *pnode) **pnode { return &n.nextSerial }
 
 // indexedSerial reports whether serial is in id_clients' unique serial
 // index: it names one machine.
@@ -41,20 +59,25 @@ func (e *journalEntry) uuidKey() string { return strings.ToLower(e.c.UUID) }
 func (p *pending) add(e *journalEntry) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	i, found := slices.BinarySearchFunc(p.entries, e.seq, func(x *journalEntry, seq int64) int { return cmpSeq(x.seq, seq) })
-	if found {
-		return
+	if n := len(p.entries); n == 0 || p.entries[n-1].seq < e.seq {
+		p.entries = append(p.entries, e) // the usual case: this process's own append
+	} else {
+		i, found := slices.BinarySearchFunc(p.entries, e.seq, func(x *journalEntry, seq int64) int { return cmpSeq(x.seq, seq) })
+		if found {
+			return
+		}
+		p.entries = slices.Insert(p.entries, i, e)
 	}
-	p.entries = slices.Insert(p.entries, i, e)
 	if p.byUID == nil {
-		p.byUID, p.byUUID, p.bySerial = map[string][]*journalEntry{}, map[string][]*journalEntry{}, map[string][]*journalEntry{}
+		p.byUID, p.byUUID, p.bySerial = map[string]*pnode{}, map[string]*pnode{}, map[string]*pnode{}
 	}
-	insertBySeq(p.byUID, e.c.UID, e)
+	n := &pnode{e: e}
+	insertBySeq(p.byUID, e.c.UID, n, uidLink)
 	if k := e.uuidKey(); indexedUUID(k) {
-		insertBySeq(p.byUUID, k, e)
+		insertBySeq(p.byUUID, k, n, uuidLink)
 	}
 	if indexedSerial(e.c.Serial) {
-		insertBySeq(p.bySerial, e.c.Serial, e)
+		insertBySeq(p.bySerial, e.c.Serial, n, serialLink)
 	}
 }
 
@@ -68,10 +91,19 @@ func cmpSeq(a, b int64) int {
 	return 0
 }
 
-func insertBySeq(m map[string][]*journalEntry, key string, e *journalEntry) {
-	l := m[key]
-	i, _ := slices.BinarySearchFunc(l, e.seq, func(x *journalEntry, seq int64) int { return cmpSeq(x.seq, seq) })
-	m[key] = slices.Insert(l, i, e)
+// insertBySeq puts n in key's list of m, in seq order.
+func insertBySeq(m map[string]*pnode, key string, n *pnode, next link) {
+	head := m[key]
+	if head == nil || n.e.seq < head.e.seq {
+		*next(n) = head
+		m[key] = n
+		return
+	}
+	at := head
+	for after := *next(at); after != nil && after.e.seq < n.e.seq; after = *next(at) {
+		at = after
+	}
+	*next(n), *next(at) = *next(at), n
 }
 
 // drop forgets every entry up to seq upTo: the fold applied them.
@@ -88,26 +120,26 @@ func (p *pending) drop(upTo int64) {
 		return
 	}
 	for _, e := range p.entries[:n] {
-		dropFrom(p.byUID, e.c.UID, upTo)
-		dropFrom(p.byUUID, e.uuidKey(), upTo)
-		dropFrom(p.bySerial, e.c.Serial, upTo)
+		dropFrom(p.byUID, e.c.UID, upTo, uidLink)
+		dropFrom(p.byUUID, e.uuidKey(), upTo, uuidLink)
+		dropFrom(p.bySerial, e.c.Serial, upTo, serialLink)
 	}
 	p.entries = slices.Clone(p.entries[n:]) // let the dropped ones go
 }
 
-func dropFrom(m map[string][]*journalEntry, key string, upTo int64) {
-	l, ok := m[key]
+// dropFrom forgets key's entries up to seq upTo.
+func dropFrom(m map[string]*pnode, key string, upTo int64, next link) {
+	head, ok := m[key]
 	if !ok {
 		return
 	}
-	n := 0
-	for n < len(l) && l[n].seq <= upTo {
-		n++
+	for head != nil && head.e.seq <= upTo {
+		head = *next(head)
 	}
-	if n == len(l) {
+	if head == nil {
 		delete(m, key)
-	} else if n > 0 {
-		m[key] = l[n:]
+	} else {
+		m[key] = head
 	}
 }
 
@@ -166,15 +198,13 @@ func (p *pending) after(folded int64) []*journalEntry {
 func (p *pending) uidsWith(folded int64, uuidKey, serial string) []string {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	var l []*journalEntry
+	head, next := p.bySerial[serial], link(serialLink)
 	if uuidKey != "" {
-		l = p.byUUID[uuidKey]
-	} else {
-		l = p.bySerial[serial]
+		head, next = p.byUUID[uuidKey], uuidLink
 	}
 	var out []string
-	for _, e := range l {
-		if e.seq > folded && !slices.Contains(out, e.c.UID) {
+	for n := head; n != nil; n = *next(n) {
+		if e := n.e; e.seq > folded && !slices.Contains(out, e.c.UID) {
 			out = append(out, e.c.UID)
 		}
 	}
@@ -203,16 +233,17 @@ func (p *pending) relevant(folded int64, base []Client, uids []string) []*journa
 	}
 	seen := map[int64]bool{}
 	var out []*journalEntry
-	take := func(l []*journalEntry) {
-		for _, e := range l {
-			if e.seq > folded && !seen[e.seq] {
+	take := func(head *pnode, next link) {
+		for n := head; n != nil; n = *next(n) {
+			if e := n.e; e.seq > folded && !seen[e.seq] {
 				seen[e.seq] = true
 				out = append(out, e)
 			}
 		}
 	}
 	for _, uid := range uids {
-		for _, e := range p.byUID[uid] {
+		for n := p.byUID[uid]; n != nil; n = n.nextUID {
+			e := n.e
 			if e.seq <= folded {
 				continue
 			}
@@ -223,13 +254,13 @@ func (p *pending) relevant(folded int64, base []Client, uids []string) []*journa
 				serials[e.c.Serial] = true
 			}
 		}
-		take(p.byUID[uid])
+		take(p.byUID[uid], uidLink)
 	}
 	for k := range keys {
-		take(p.byUUID[k])
+		take(p.byUUID[k], uuidLink)
 	}
 	for s := range serials {
-		take(p.bySerial[s])
+		take(p.bySerial[s], serialLink)
 	}
 	slices.SortFunc(out, func(a, b *journalEntry) int { return cmpSeq(a.seq, b.seq) })
 	return out

@@ -130,7 +130,7 @@ func (m *Module) register(ctx context.Context, in ClientArgs, sugar bool) (Regis
 	}
 	c.LastRegistered = time.Now()
 	if call := core.CallFrom(ctx); call != nil && call.Caller.Addr.IsValid() {
-		c.LastAddr = call.Caller.Addr.Addr().String()
+		c.LastAddr = call.AddrText()
 	}
 	if err := m.checkSerial(ctx, recs, c); err != nil {
 		return RegisterReply{}, err
