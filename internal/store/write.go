@@ -108,3 +108,11 @@ func (r *writeReq) claim() bool {
 func (db *DB) errClosed() error {
 	return &Error{Kind: KindClosed, Path: db.path, Msg: "write refused", Err: ErrClosed}
 }
+
+// OthersWaiting reports, from inside a write function, whether any other
+// Write is waiting for the writer: queued, or already run in the current
+// batch and waiting for its commit. A write function that applies a long
+// backlog in one transaction (the id module's fold) checks it to commit
+// what it has done and let them through, instead of holding the single
+// writer for its whole length.
+func (db *DB) OthersWaiting() bool { return db.active.Load() > 1 }

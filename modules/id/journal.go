@@ -48,9 +48,20 @@ const (
 	// fold run even while registrations keep coming: it bounds the
 	// journal (about 300 bytes a row) and this process's memory.
 	foldBacklog = 100_000
-	// foldChunk is how many registrations one fold transaction applies;
-	// other writes wait for at most one chunk.
+	// foldChunk is how many journal rows the fold reads at a time.
 	foldChunk = 2000
+	// foldMaxRows bounds one fold transaction while no other write
+	// waits: applying a backlog in few large transactions writes each
+	// page of id_clients' random-keyed indexes once instead of once per
+	// chunk (at 90,000 clients a chunk of 2,000 dirtied nearly every
+	// leaf page of each).
+	foldMaxRows = 20_000
+	// foldYield is how long a fold transaction runs before it gives way
+	// to other writes that wait for the writer (registrations during a
+	// storm): it commits what it applied and continues in the next one.
+	// Without it a chunk held the writer 24–110 ms, more than twice the
+	// durable reference's p99 (docs/BENCHMARKS.md).
+	foldYield = 5 * time.Millisecond
 	// foreignEvery is how often a process looks for registrations another
 	// process appended (an admin command while the server runs, or the
 	// server after such a command registered a client).
@@ -193,8 +204,8 @@ func (r *records) fold(ctx context.Context) error {
 	r.j.foldMu.Lock()
 	defer r.j.foldMu.Unlock()
 	for {
-		n, err := r.foldChunk(ctx)
-		if err != nil || n < foldChunk {
+		more, err := r.foldChunk(ctx)
+		if err != nil || !more {
 			return err
 		}
 	}
@@ -208,54 +219,78 @@ type journalEntry struct {
 	bad bool // undecodable: deleted without being applied
 }
 
-// foldChunk applies up to foldChunk journal rows, oldest first, in one
-// transaction that also deletes them and raises the watermark, then
-// publishes what changed, once. It returns how many rows it took.
-func (r *records) foldChunk(ctx context.Context) (n int, err error) {
+// foldChunk applies journal rows, oldest first, in one transaction that
+// also deletes them and raises the watermark, then publishes what changed,
+// once. The transaction takes up to foldMaxRows rows while no other write
+// waits, and ends after foldYield when one does. It reports whether rows
+// may remain.
+func (r *records) foldChunk(ctx context.Context) (more bool, err error) {
 	txCtx := context.WithoutCancel(ctx)
 	var changes idapi.Changes
 	var from, last int64
+	var n int
 	err = r.db.Write(housekeeping{ctx}, func(tx *sql.Tx) error {
-		changes, n, last = nil, 0, 0 // the function may run twice; start afresh
-		entries, err := r.readJournal(txCtx, tx)
-		if err != nil || len(entries) == 0 {
-			return err
-		}
+		changes, n, last, more = nil, 0, 0, false // the function may run twice; start afresh
+		start := time.Now()
 		if err := tx.QueryRowContext(txCtx, qFolded).Scan(&from); err != nil {
 			return err
 		}
-		changes = make(idapi.Changes, 0, len(entries))
-		for _, e := range entries {
-			if e.bad {
-				continue
-			}
-			old, err := r.apply(txCtx, tx, e)
+		for n < foldMaxRows {
+			entries, err := r.readJournal(txCtx, tx, max(last, from))
 			if err != nil {
 				return err
 			}
-			for _, o := range old {
-				changes = append(changes, idapi.Change{Client: o, Removed: true, ReplacedBy: e.c.UID})
+			if len(entries) == 0 {
+				break
 			}
-			changes = append(changes, idapi.Change{Client: e.c})
+			if changes == nil {
+				changes = make(idapi.Changes, 0, len(entries))
+			}
+			yielded := false
+			for _, e := range entries {
+				if n > 0 && time.Since(start) >= foldYield && r.db.OthersWaiting() {
+					yielded = true
+					break
+				}
+				n, last = n+1, e.seq
+				if e.bad {
+					continue
+				}
+				old, err := r.apply(txCtx, tx, e)
+				if err != nil {
+					return err
+				}
+				for _, o := range old {
+					changes = append(changes, idapi.Change{Client: o, Removed: true, ReplacedBy: e.c.UID})
+				}
+				changes = append(changes, idapi.Change{Client: e.c})
+			}
+			if yielded || len(entries) < foldChunk {
+				more = yielded
+				break
+			}
+			more = true // a full read: there may be more rows
 		}
-		n, last = len(entries), entries[len(entries)-1].seq
+		if n == 0 {
+			return nil
+		}
 		if _, err := tx.ExecContext(txCtx, r.qJournalDelete, last); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(txCtx, r.qSetFolded, last)
+		_, err := tx.ExecContext(txCtx, r.qSetFolded, last)
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("id: applying registrations: %w", err)
+		return false, fmt.Errorf("id: applying registrations: %w", err)
 	}
 	if n == 0 {
-		return 0, nil
+		return false, nil
 	}
 	if !r.serials.foldedBatch(from, last, changes) {
 		// Another process folded meanwhile: read the serials again
 		// before the pending registrations they reflect are dropped.
 		if err := r.loadSerials(ctx); err != nil {
-			return 0, err
+			return false, err
 		}
 	}
 	r.j.pend.drop(last)
@@ -264,7 +299,7 @@ func (r *records) foldChunk(ctx context.Context) (n int, err error) {
 	if r.j.onApplied != nil && len(changes) > 0 {
 		r.j.onApplied(ctx, changes)
 	}
-	return n, nil
+	return more, nil
 }
 
 // housekeeping is the context of the fold's writes: the caller's
@@ -276,13 +311,13 @@ type housekeeping struct{ context.Context }
 
 func (housekeeping) Value(any) any { return nil }
 
-// readJournal reads the oldest foldChunk journal rows. The registrations
+// readJournal reads the oldest foldChunk journal rows after seq after. The registrations
 // this process holds in pending (nearly all: its own appends, and what it
 // loaded at open or polled since) are taken from there; only the others'
 // records are read and decoded, which saved about 2 µs a row
 // (BenchmarkFold).
-func (r *records) readJournal(ctx context.Context, tx *sql.Tx) ([]journalEntry, error) {
-	rows, err := tx.QueryContext(ctx, r.qJournalSeqs, foldChunk)
+func (r *records) readJournal(ctx context.Context, tx *sql.Tx, after int64) ([]journalEntry, error) {
+	rows, err := tx.QueryContext(ctx, r.qJournalSeqs, after, foldChunk)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,7 @@ ON CONFLICT (unhex(uid)) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded
 		qAppend:        "INSERT INTO id_journal (rec) VALUES (?)",
 		qJournalAfter:  "SELECT seq, rec FROM id_journal WHERE seq > ? ORDER BY seq",
 		qSetFolded:     "UPDATE id_meta SET value = ? WHERE name = 'folded'",
-		qJournalSeqs:   "SELECT seq FROM id_journal ORDER BY seq LIMIT ?",
+		qJournalSeqs:   "SELECT seq FROM id_journal WHERE seq > ? ORDER BY seq LIMIT ?",
 		qJournalRec:    "SELECT rec FROM id_journal WHERE seq = ?",
 		qJournalDelete: "DELETE FROM id_journal WHERE seq <= ?",
 	}
