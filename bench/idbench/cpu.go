@@ -50,12 +50,14 @@ func processCPU() time.Duration {
 // the records through the module, until the background fold has applied
 // everything the load appended. Folding is work every registration costs, so the
 // CPU the process spent after the load until the journal was empty is
-// added to the load's measured time: the row's calls/s is what the server
-// sustains with the fold, and the next load does not pay for it.
+// added to the load's measured time, the measured calls' share of it (the
+// fold also applies the warm-up's registrations): the row's calls/s is
+// what the server sustains with the fold, and the next load does not pay
+// for it.
 type withFold struct {
 	srv   *aulaserver.Server
 	load  loadgen.Runner
-	rows  int64
+	rows  int64         // registrations the loads appended, warm-ups included
 	fold  time.Duration // CPU after the loads until the journal was empty
 	drain time.Duration // wall time of the same
 	// commits, writes and riders (audit rows committed with a write) by
@@ -94,8 +96,16 @@ func (f *withFold) Run() (loadgen.Result, error) {
 	f.drain += time.Since(start)
 	folded := processCPU() - cpu
 	f.fold += folded
-	f.rows += r.Calls
-	r.Elapsed += folded
+	// The fold applied the warm-up's registrations too, which the
+	// measured calls do not count: charge the calls their share. Every
+	// registration's journal row carries its audit row, so the riders
+	// are the registrations the load appended.
+	appended := int64(after.Riders - before.Riders)
+	if appended < r.Calls {
+		appended = r.Calls
+	}
+	f.rows += appended
+	r.Elapsed += time.Duration(float64(folded) * float64(r.Calls) / float64(max(appended, 1)))
 	return r, nil
 }
 
