@@ -3,7 +3,6 @@ package idlepoll
 import (
 	"net"
 	"sync"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -58,7 +57,7 @@ func New() (*Poller, error) {
 // An error means c is not watched and ready will not run: ErrUnsupported
 // (not a socket), ErrClosed, or c's own error (closed already).
 func (p *Poller) Wait(c net.Conn, ready func()) (*Wait, error) {
-	raw, err := rawConn(c)
+	raw, err := RawConn(c)
 	if err != nil {
 		return nil, err
 	}
@@ -194,21 +193,4 @@ func setID(ev *unix.EpollEvent, id uint64) {
 
 func getID(ev *unix.EpollEvent) uint64 {
 	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
-}
-
-// rawConn finds the socket under c's wrappers (TLS, limits: anything with
-// NetConn).
-func rawConn(c net.Conn) (syscall.RawConn, error) {
-	for {
-		u, ok := c.(interface{ NetConn() net.Conn })
-		if !ok {
-			break
-		}
-		c = u.NetConn()
-	}
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil, ErrUnsupported
-	}
-	return sc.SyscallConn()
 }

@@ -10,6 +10,7 @@ import (
 
 	"aula/internal/auth/acl"
 	"aula/internal/core"
+	"aula/internal/store/storetest"
 )
 
 func TestAuditTrail(t *testing.T) {
@@ -113,21 +114,7 @@ func TestAuditQueryWalksTheRowid(t *testing.T) {
 		t.Errorf("auth_audit has %d indexes, want none (0004 drops auth_audit_at)", indexes)
 	}
 	for _, args := range [][]any{{0, "2026-11-25T00:00:00.000000Z", 1000}, {2990, "", 10}} {
-		rows, err := e.db.Reader().Query("EXPLAIN QUERY PLAN "+qAudit, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if p := strings.Join(plan, "; "); !strings.Contains(p, "INTEGER PRIMARY KEY (rowid>?)") || strings.Contains(p, "SCAN") {
+		if p := storetest.QueryPlan(t, e.db, qAudit, args...); !strings.Contains(p, "INTEGER PRIMARY KEY (rowid>?)") || strings.Contains(p, "SCAN") {
 			t.Errorf("plan for %v: %s; want a search by rowid", args, p)
 		}
 	}

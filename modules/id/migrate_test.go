@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"aula/internal/store"
+	"aula/internal/store/storetest"
 )
 
 // A data directory written before migration 0005 (id_clients keyed by
@@ -132,21 +133,7 @@ func TestUIDQueriesUseIndex(t *testing.T) {
 		"SELECT " + clientCols + " FROM id_clients WHERE " + uidIs,
 		"DELETE FROM id_clients WHERE " + uidIs,
 	} {
-		rows, err := h.db.Reader().Query("EXPLAIN QUERY PLAN "+q, UIDOf("k"))
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if p := strings.Join(plan, "; "); !strings.Contains(p, "USING INDEX id_clients_uid") {
+		if p := storetest.QueryPlan(t, h.db, q, UIDOf("k")); !strings.Contains(p, "USING INDEX id_clients_uid") {
 			t.Errorf("%s\ndoes not use id_clients_uid: %s", q, p)
 		}
 	}

@@ -5,6 +5,8 @@ package labfront
 import (
 	"net"
 	"syscall"
+
+	"aula/internal/idlepoll"
 )
 
 // waitReadable blocks until c's socket has a byte to read, an end or an
@@ -12,18 +14,7 @@ import (
 // it peeks. Connections that are not sockets (a wrapper that hides its
 // socket) return at once, and the caller then blocks in a read as usual.
 func waitReadable(c net.Conn) error {
-	for {
-		u, ok := c.(interface{ NetConn() net.Conn })
-		if !ok {
-			break
-		}
-		c = u.NetConn()
-	}
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
+	raw, err := idlepoll.RawConn(c)
 	if err != nil {
 		return nil
 	}
