@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"aula/internal/store"
 )
@@ -24,44 +21,7 @@ func TestRegistrationAuditSurvivesSIGKILL(t *testing.T) {
 	}
 	// One source address plays 16 laptops: lift the per-address limit.
 	s := startServer(t, "", "--auth-anon-rate=1000000", "--auth-anon-burst=1000000")
-	serial := func(n int) string { return fmt.Sprintf("SHF%08X", n) }
-	var mu sync.Mutex
-	var acked []int
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	client := &http.Client{Timeout: 10 * time.Second}
-	for w := range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 10000 {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				n := w*10000 + i
-				v, err := xmlrpcCall(client, s.xsURL(), "register", serial(n), "nick",
-					fmt.Sprintf("%08x-0000-4000-8000-000000000000", n), laptopKey(n))
-				if err != nil {
-					return // the server is gone
-				}
-				if m, ok := v.(map[string]any); ok && m["success"] == "OK" {
-					mu.Lock()
-					acked = append(acked, n)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	waitFor(t, "300 registrations", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(acked) >= 300
-	})
-	s.kill()
-	close(stop)
-	wg.Wait()
+	acked := registerThenKill(t, s, s.xsURL())
 
 	db, err := store.Open(context.Background(), store.Options{Dir: s.dataDir})
 	if err != nil {
@@ -110,8 +70,8 @@ func TestRegistrationAuditSurvivesSIGKILL(t *testing.T) {
 		rows.Close()
 	}
 	for _, n := range acked {
-		if audited[serial(n)] != 1 {
-			t.Errorf("laptop %d was told OK before the kill; %d audit rows say so", n, audited[serial(n)])
+		if audited[fmt.Sprintf("SHF%08X", n)] != 1 {
+			t.Errorf("laptop %d was told OK before the kill; %d audit rows say so", n, audited[fmt.Sprintf("SHF%08X", n)])
 		}
 	}
 	for sn := range audited {

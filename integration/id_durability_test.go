@@ -29,21 +29,17 @@ func laptopKey(n int) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// TestRegistrationsSurviveSIGKILL registers laptops from 16 Sugar-like
-// clients, kills the server with SIGKILL mid-storm (registrations then
-// sit in the journal, not yet applied), restarts it, and checks that every
-// registration answered OK is registered.
-func TestRegistrationsSurviveSIGKILL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts and kills the server")
-	}
-	// One source address plays 16 laptops: lift the per-address limit.
-	s := startServer(t, "", "--auth-anon-rate=1000000", "--auth-anon-burst=1000000")
+// registerThenKill registers laptops at url from 16 Sugar-like clients
+// until at least 300 are answered OK, kills the server with SIGKILL
+// mid-storm and returns the laptops answered OK (by number: serial
+// SHF%08X, laptopKey(n)).
+func registerThenKill(t *testing.T, s *server, url string) []int {
+	t.Helper()
 	var mu sync.Mutex
 	var acked []int
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	client := &http.Client{Timeout: 5 * time.Second}
+	client := &http.Client{Timeout: 10 * time.Second}
 	for w := range 16 {
 		wg.Add(1)
 		go func() {
@@ -55,7 +51,7 @@ func TestRegistrationsSurviveSIGKILL(t *testing.T) {
 				default:
 				}
 				n := w*10000 + i
-				v, err := xmlrpcCall(client, s.url(), "register", fmt.Sprintf("SHF%08X", n), "nick",
+				v, err := xmlrpcCall(client, url, "register", fmt.Sprintf("SHF%08X", n), "nick",
 					fmt.Sprintf("%08x-0000-4000-8000-000000000000", n), laptopKey(n))
 				if err != nil {
 					return // the server is gone
@@ -76,6 +72,20 @@ func TestRegistrationsSurviveSIGKILL(t *testing.T) {
 	s.kill()
 	close(stop)
 	wg.Wait()
+	return acked
+}
+
+// TestRegistrationsSurviveSIGKILL registers laptops from 16 Sugar-like
+// clients, kills the server with SIGKILL mid-storm (registrations then
+// sit in the journal, not yet applied), restarts it, and checks that every
+// registration answered OK is registered.
+func TestRegistrationsSurviveSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills the server")
+	}
+	// One source address plays 16 laptops: lift the per-address limit.
+	s := startServer(t, "", "--auth-anon-rate=1000000", "--auth-anon-burst=1000000")
+	acked := registerThenKill(t, s, s.url())
 
 	// What the kill left unapplied is in the journal; the restart must
 	// apply it before answering.
@@ -92,6 +102,7 @@ func TestRegistrationsSurviveSIGKILL(t *testing.T) {
 	t.Logf("%d registrations in the journal at the kill", pending)
 
 	s.start()
+	client := &http.Client{Timeout: 5 * time.Second}
 	for _, n := range acked {
 		resp, err := client.Get(s.url() + "client/status?uid=" + id.UIDOf(laptopKey(n)))
 		if err != nil {
