@@ -188,14 +188,6 @@ func TestBatchAbortedTransactionRerunsOthers(t *testing.T) {
 	g := newGate()
 	out := make(chan result, 3)
 	g.start(db, 0, out)
-	interrupted := func(tx *sql.Tx) error {
-		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(50*time.Millisecond, cancel)
-		// Counts forever, inserting nothing, until interrupted.
-		_, err := tx.ExecContext(ctx, `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
-			INSERT INTO items (id) SELECT x FROM c WHERE x < 0`)
-		return err
-	}
 	goWrite(context.Background(), db, 1, interrupted, out)
 	waitQueued(db, 1)
 	goWrite(context.Background(), db, 2, insert(2), out)
@@ -333,4 +325,15 @@ func TestCommitDelay(t *testing.T) {
 			t.Errorf("a lone writer waited %d times", st.Waits)
 		}
 	})
+}
+
+// interrupted is a write whose statement is interrupted 50 ms in, which
+// makes SQLite roll back the whole shared transaction.
+func interrupted(tx *sql.Tx) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	// Counts forever, inserting nothing, until interrupted.
+	_, err := tx.ExecContext(ctx, `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
+		INSERT INTO items (id) SELECT x FROM c WHERE x < 0`)
+	return err
 }

@@ -110,13 +110,6 @@ func TestRiderRerunWithAbortedBatch(t *testing.T) {
 		return insert(0)(tx)
 	}, out)
 	<-g.started
-	interrupted := func(tx *sql.Tx) error {
-		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(50*time.Millisecond, cancel)
-		_, err := tx.ExecContext(ctx, `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
-			INSERT INTO items (id) SELECT x FROM c WHERE x < 0`)
-		return err
-	}
 	goWrite(context.Background(), db, 1, interrupted, out)
 	waitQueued(db, 1)
 	goWrite(context.Background(), db, 2, insert(2), out)
