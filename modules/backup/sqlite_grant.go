@@ -21,7 +21,7 @@ func (s *sqliteRecords) grant(ctx context.Context, uid string, set Settings) (*r
 		ref = nil
 		now := s.now()
 		d := s.db.Dialect()
-		if _, err := tx.ExecContext(ctx, d.Rebind("DELETE FROM backup_slots WHERE expires_at <= ?"), ms(now)); err != nil {
+		if err := s.expireSlots(ctx, tx, now); err != nil {
 			return err
 		}
 		exp := ms(now.Add(set.SlotTTL))

@@ -19,7 +19,7 @@ func (s *sqliteRecords) acquire(ctx context.Context, uid, mode string, pid int, 
 		ref = nil
 		now := s.now()
 		d := s.db.Dialect()
-		if _, err := tx.ExecContext(ctx, d.Rebind("DELETE FROM backup_slots WHERE expires_at <= ?"), ms(now)); err != nil {
+		if err := s.expireSlots(ctx, tx, now); err != nil {
 			return err
 		}
 		var state string
@@ -124,4 +124,12 @@ func (s *sqliteRecords) holds(ctx context.Context, uid string) (bool, error) {
 	err := s.db.Reader().QueryRowContext(ctx, s.db.Dialect().Rebind(
 		"SELECT COUNT(*) FROM backup_slots WHERE uid = ? AND expires_at > ?"), uid, ms(s.now())).Scan(&n)
 	return n > 0, err
+}
+
+// expireSlots frees the slots whose gate has not been renewed in time
+// (a session that died without releasing its slot), before a write that
+// counts or takes slots.
+func (s *sqliteRecords) expireSlots(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	_, err := tx.ExecContext(ctx, s.db.Dialect().Rebind("DELETE FROM backup_slots WHERE expires_at <= ?"), ms(now))
+	return err
 }
