@@ -12,6 +12,8 @@ command -v python3 >/dev/null || need+=(python3)
 command -v argon2 >/dev/null || need+=(argon2)
 # bubblewrap: the console module's jail (mount, PID, network namespaces).
 command -v bwrap >/dev/null || need+=(bubblewrap)
+# wrk: bench/wrk's test runs the register script the benchmarks drive.
+command -v wrk >/dev/null || need+=(wrk)
 # sshd refuses to start without its privilege-separation directory, which
 # a package install inside a container does not always create.
 mkdir -p /run/sshd 2>/dev/null || true

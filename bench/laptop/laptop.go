@@ -50,10 +50,6 @@ func appendFields(b []byte, n uint64) []byte {
 	return base64.StdEncoding.AppendEncode(b, k)
 }
 
-// AppendLine appends laptop n's fields, tab-separated, and a newline: a
-// line of the file bench/wrk's register script reads.
-func AppendLine(b []byte, n uint64) []byte { return append(appendFields(b, n), '\n') }
-
 // Register returns laptop n's XML-RPC register call and its key. It is
 // built with appends because the in-process driver makes one per call in
 // the same process as the server it measures.

@@ -1,8 +1,17 @@
 package wrk
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
+
+	"aula/bench/laptop"
 )
 
 // A report as wrk 4.1 prints it with --latency.
@@ -46,4 +55,80 @@ func TestParseRefusesAnIncompleteReport(t *testing.T) {
 			t.Errorf("Parse(%q) accepted it", bad)
 		}
 	}
+}
+
+// TestRegisterLoadSendsEachLaptopOnce runs wrk with the register script
+// against a server that checks every body: each is a whole register call
+// of a laptop in the round, byte for byte as laptop.Register makes it, and
+// no laptop is sent twice.
+func TestRegisterLoadSendsEachLaptopOnce(t *testing.T) {
+	if !Available() {
+		t.Fatal("wrk is not on PATH (scripts/deps.sh installs it)")
+	}
+	const first, perRound = 1 << 20, 100_000
+	var mu sync.Mutex
+	seen := map[uint64]bool{}
+	var bad []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		n, ok := laptopOf(body)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err != nil || r.Method != "POST" || r.URL.Path != "/RPC2" || r.Header.Get("Content-Type") != "text/xml":
+			bad = append(bad, fmt.Sprintf("%s %s %q: %v", r.Method, r.URL.Path, r.Header.Get("Content-Type"), err))
+		case !ok:
+			bad = append(bad, fmt.Sprintf("not a bench laptop's call: %.80q", body))
+		case seen[n]:
+			bad = append(bad, fmt.Sprintf("laptop %d sent twice", n))
+		}
+		seen[n] = true
+	}))
+	defer srv.Close()
+	load := &RegisterLoad{Load: Load{URL: srv.URL + "/RPC2", Conns: 4, Duration: time.Second},
+		Dir: t.TempDir(), Next: first, PerRound: perRound}
+	r, err := load.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bad) > 0 {
+		t.Fatalf("%d bad requests, first: %s", len(bad), bad[0])
+	}
+	if r.Calls == 0 || int64(len(seen)) < r.Calls {
+		t.Fatalf("wrk counted %d calls, the server saw %d laptops", r.Calls, len(seen))
+	}
+	even, odd := false, false
+	for n := range seen {
+		if n < first || n >= first+perRound {
+			t.Fatalf("laptop %d is not in the round [%d, %d)", n, first, first+perRound)
+		}
+		even, odd = even || n%2 == 0, odd || n%2 == 1
+	}
+	if !even || !odd {
+		t.Fatalf("both threads' laptops expected (even %v, odd %v)", even, odd)
+	}
+	if load.Next != first+perRound {
+		t.Fatalf("Next = %d, want %d", load.Next, first+perRound)
+	}
+}
+
+// laptopOf finds which bench laptop made body: the number in its nickname
+// ("bench N"), accepted only if the whole body is that laptop's call.
+func laptopOf(body []byte) (uint64, bool) {
+	_, rest, ok := bytes.Cut(body, []byte("<string>bench "))
+	if !ok {
+		return 0, false
+	}
+	digits, _, ok := bytes.Cut(rest, []byte("<"))
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(digits), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	want, _ := laptop.Register(n)
+	return n, bytes.Equal(body, want)
 }
