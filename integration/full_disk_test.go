@@ -73,7 +73,7 @@ func TestFullDiskKeepsReads(t *testing.T) {
 	}
 	// A storm keeps registering while the disk fills, so some acknowledged
 	// registrations are still waiting in the journal (the fold runs when
-	// registrations pause, or every 5 s) when it is full.
+	// registrations pause) when it is full.
 	var mu sync.Mutex
 	var refusal map[string]any
 	acked := map[int]bool{}

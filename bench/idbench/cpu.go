@@ -45,8 +45,8 @@ func processCPU() time.Duration {
 
 // withFold runs a register load with the id module's background fold
 // running as in production (modules/id/journal.go: it applies the journal
-// when registrations pause, or while they keep coming once the oldest is
-// 5 s old), then waits, checking whether the journal holds rows rather than reading
+// when registrations pause, or while they keep coming once 100,000 wait or
+// the oldest is a minute old), then waits, checking whether the journal holds rows rather than reading
 // the records through the module, until the background fold has applied
 // everything the load appended. Folding is work every registration costs, so the
 // CPU the process spent after the load until the journal was empty is

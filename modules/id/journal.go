@@ -42,8 +42,15 @@ const (
 	// foldMaxAge bounds how long a registration may wait to be applied
 	// while registrations keep coming, which is how late the other
 	// modules (backup's authorized_keys, activation's UUIDs) may hear of
-	// it during a storm.
-	foldMaxAge = 5 * time.Second
+	// it during a storm (reads see it at once). A fold during a storm
+	// holds the single writer in turns with the registrations and, in
+	// transactions that small, writes about eight times the bytes per
+	// row a fold after the storm does, so a storm is left alone for as
+	// long as this: a school's storm (each laptop registers once, at
+	// about 10,000 a second here) is over long before it, and the
+	// backlog bound comes first for a longer one. At 5 s, a 12 s storm's
+	// p99 was 1.4–3.8x the durable reference's (docs/BENCHMARKS.md).
+	foldMaxAge = time.Minute
 	// foldBacklog is how many unfolded registrations make the background
 	// fold run even while registrations keep coming: it bounds the
 	// journal (about 300 bytes a row) and this process's memory.
