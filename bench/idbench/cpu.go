@@ -60,6 +60,11 @@ type withFold struct {
 	rows  int64         // registrations the loads appended, warm-ups included
 	fold  time.Duration // CPU after the loads until the journal was empty
 	drain time.Duration // wall time of the same
+	// calls and elapsed are the loads' own, the fold not charged: the
+	// rate during a storm that ends before the fold's triggers (the fold
+	// runs after it; modules/id/journal.go).
+	calls   int64
+	elapsed time.Duration
 	// commits, writes and riders (audit rows committed with a write) by
 	// the store during the register loads.
 	commits, writes, waits, riders uint64
@@ -76,6 +81,8 @@ func (f *withFold) Run() (loadgen.Result, error) {
 	if err != nil {
 		return r, err
 	}
+	f.calls += r.Calls
+	f.elapsed += r.Elapsed
 	start, cpu := time.Now(), processCPU()
 	for {
 		// Empty, not Count: this polling is charged to the fold, and

@@ -247,6 +247,19 @@ func run(duration time.Duration, conns, rounds int, only string, useWrk bool) er
 		return err
 	}
 	fmt.Printf("\nregister rows: calls/s counts the CPU the background fold then spent applying the round's registrations; p50/p99 are of the calls.\n")
+	for i, l := range picked {
+		f, ok := l.run.(*withFold)
+		if !ok || f.elapsed <= 0 {
+			continue
+		}
+		for j, ref := range picked {
+			if ref.name == l.ref && res[j].PerSecond() > 0 {
+				rate := float64(f.calls) / f.elapsed.Seconds()
+				fmt.Printf("%s, the loads alone (the server folds after a storm of fewer than 100,000): %.0f calls/s, %.0f%% of %s (with the fold charged: %.0f%%)\n",
+					l.name, rate, 100*rate/res[j].PerSecond(), ref.name, 100*res[i].PerSecond()/res[j].PerSecond())
+			}
+		}
+	}
 	fmt.Printf("process CPU per call (server + own driver):")
 	for _, l := range picked {
 		if m, ok := l.run.(*cpuMeter); ok {
