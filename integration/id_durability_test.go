@@ -94,7 +94,7 @@ func TestRegistrationsSurviveSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pending int
-	err = db.Reader().QueryRow("SELECT COUNT(*) FROM id_journal").Scan(&pending)
+	err = db.Reader().QueryRow(unappliedJournal).Scan(&pending)
 	db.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -124,13 +124,16 @@ func (s *Server) Count(ctx context.Context, table string) (n int64, err error) {
 	return n, err
 }
 
-// Empty reports whether a table holds no rows. It reads at most one row,
-// so polling it costs the server under test next to nothing, where
-// COUNT(*) walks the whole table each time.
-func (s *Server) Empty(ctx context.Context, table string) (empty bool, err error) {
-	var any bool
-	err = s.DB.Reader().QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+")").Scan(&any)
-	return !any, err
+// JournalApplied reports whether the id module applied every registration
+// in its journal: no row of id_journal is above the fold's watermark (the
+// journal keeps the row of its highest seq once applied, so it is never
+// empty). It reads at most two rows, so polling it costs the server under
+// test next to nothing, where COUNT(*) walks the whole table each time.
+func (s *Server) JournalApplied(ctx context.Context) (applied bool, err error) {
+	var waiting bool
+	err = s.DB.Reader().QueryRowContext(ctx,
+		"SELECT EXISTS (SELECT 1 FROM id_journal WHERE seq > (SELECT value FROM id_meta WHERE name = 'folded'))").Scan(&waiting)
+	return !waiting, err
 }
 
 func contains(list []string, s string) bool {

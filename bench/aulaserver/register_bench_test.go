@@ -68,11 +68,11 @@ func BenchmarkRegisterChain(b *testing.B) {
 	cpu1 := processCPU()
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
-		empty, err := s.Empty(ctx, "id_journal")
+		applied, err := s.JournalApplied(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if empty {
+		if applied {
 			break
 		}
 		if time.Now().After(deadline) {

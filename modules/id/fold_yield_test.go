@@ -31,7 +31,7 @@ func TestFoldYields(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // likely inside the fold's first transaction
 		var left int
 		err := r.db.Write(context.Background(), func(tx *sql.Tx) error {
-			return tx.QueryRow("SELECT COUNT(*) FROM id_journal").Scan(&left)
+			return tx.QueryRow(qUnfolded).Scan(&left)
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -82,7 +82,7 @@ ON CONFLICT (unhex(uid)) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded
 		qSetFolded:     "UPDATE id_meta SET value = ? WHERE name = 'folded'",
 		qJournalSeqs:   "SELECT seq FROM id_journal WHERE seq > ? ORDER BY seq LIMIT ?",
 		qJournalRec:    "SELECT rec FROM id_journal WHERE seq = ?",
-		qJournalDelete: "DELETE FROM id_journal WHERE seq <= ?",
+		qJournalDelete: "DELETE FROM id_journal WHERE seq < ?", // keeps the highest: deleteApplied
 	}
 	prep := []struct {
 		dst **sql.Stmt
