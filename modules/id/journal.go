@@ -236,9 +236,8 @@ func (r *records) foldChunk(ctx context.Context) (more bool, err error) {
 	var changes idapi.Changes
 	var from, last int64
 	var n int
-	var whole bool // the transaction applied every row the journal holds
 	err = r.db.Write(housekeeping{ctx}, func(tx *sql.Tx) error {
-		changes, n, last, more, whole = nil, 0, 0, false, false // the function may run twice; start afresh
+		changes, n, last, more = nil, 0, 0, false // the function may run twice; start afresh
 		start := time.Now()
 		if err := tx.QueryRowContext(txCtx, qFolded).Scan(&from); err != nil {
 			return err
@@ -249,7 +248,6 @@ func (r *records) foldChunk(ctx context.Context) (more bool, err error) {
 				return err
 			}
 			if len(entries) == 0 {
-				whole = true
 				break
 			}
 			if changes == nil {
@@ -275,7 +273,7 @@ func (r *records) foldChunk(ctx context.Context) (more bool, err error) {
 				changes = append(changes, idapi.Change{Client: e.c})
 			}
 			if yielded || len(entries) < foldChunk {
-				more, whole = yielded, !yielded
+				more = yielded
 				break
 			}
 			more = true // a full read: there may be more rows
@@ -283,7 +281,7 @@ func (r *records) foldChunk(ctx context.Context) (more bool, err error) {
 		if n == 0 {
 			return nil
 		}
-		if err := r.deleteApplied(txCtx, tx, last, whole); err != nil {
+		if err := r.deleteApplied(txCtx, tx, last); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(txCtx, r.qSetFolded, last)
@@ -314,15 +312,20 @@ func (r *records) foldChunk(ctx context.Context) (more bool, err error) {
 // deleteApplied deletes the journal rows up to last, which the fold
 // applied, except the row of last itself: the journal keeps its highest
 // seq so that the next append (a plain INTEGER PRIMARY KEY, one above the
-// highest) never reuses a seq (migrations/0006_journal_seq.sql). When the
-// fold applied every row (whole), emptying the table and putting back an
-// empty row at last costs next to nothing, where deleting row by row cost
-// about 4,000 instructions a row (SQLite's truncate optimisation;
+// highest) never reuses a seq (migrations/0006_journal_seq.sql). When
+// last is the highest row (the fold applied every row; no other write can
+// append while it holds the writer), emptying the table and putting back
+// an empty row at last costs next to nothing, where deleting row by row
+// cost about 4,400 instructions a row (SQLite's truncate optimisation;
 // docs/BENCHMARKS.md, 2026-12-03, "id_journal without AUTOINCREMENT").
 // Nothing reads rows at or below the watermark, which the fold raises to
 // last in the same transaction.
-func (r *records) deleteApplied(ctx context.Context, tx *sql.Tx, last int64, whole bool) error {
-	if !whole {
+func (r *records) deleteApplied(ctx context.Context, tx *sql.Tx, last int64) error {
+	var highest int64
+	if err := tx.QueryRowContext(ctx, "SELECT max(seq) FROM id_journal").Scan(&highest); err != nil {
+		return err
+	}
+	if highest != last {
 		_, err := tx.ExecContext(ctx, r.qJournalDelete, last)
 		return err
 	}

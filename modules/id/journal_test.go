@@ -226,3 +226,51 @@ func TestStopFoldsWithoutStart(t *testing.T) {
 		t.Errorf("journal holds %d rows after Stop", n)
 	}
 }
+
+// The fold never lets a seq be used twice: after it applied every row the
+// journal holds one empty row at the watermark, and a row another process
+// then appends (a plain INSERT, as the store numbers it) comes above it
+// and is applied.
+func TestFoldKeepsHighestSeq(t *testing.T) {
+	h := newHarness(t, dataDir(t))
+	for range 3 {
+		h.register(PlaceholderSerial, "a", PlaceholderUUID, newKey(t))
+	}
+	h.settle()
+	rows := func() (n, highest int64, rec string) {
+		t.Helper()
+		err := h.db.Reader().QueryRow("SELECT COUNT(*), max(seq), (SELECT rec FROM id_journal ORDER BY seq DESC LIMIT 1) FROM id_journal").Scan(&n, &highest, &rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, highest, rec
+	}
+	var folded int64
+	if err := h.db.Reader().QueryRow(qFolded).Scan(&folded); err != nil {
+		t.Fatal(err)
+	}
+	if n, highest, rec := rows(); n != 1 || highest != folded || rec != "" || folded != 3 {
+		t.Fatalf("after the fold: %d rows, highest seq %d (%q), watermark %d; want one empty row at 3", n, highest, rec, folded)
+	}
+	k := newKey(t)
+	c := Client{UID: UIDOf(k), UUID: PlaceholderUUID, Serial: PlaceholderSerial, Nickname: "other", PubKey: k, LastAddr: "10.0.0.9"}
+	if err := h.db.Write(t.Context(), func(tx *sql.Tx) error {
+		_, err := tx.Exec("INSERT INTO id_journal (rec) VALUES (?)", encodeJournal(c, fmtTime(time.Now())))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, highest, _ := rows(); highest != 4 {
+		t.Fatalf("another process's append got seq %d, want 4", highest)
+	}
+	if err := h.mod.recs.(*records).loadJournal(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	if got, ok, err := h.mod.ClientByUID(t.Context(), c.UID); err != nil || !ok || got.Nickname != "other" {
+		t.Fatalf("another process's registration after the fold: %+v %v %v", got, ok, err)
+	}
+	if n, highest, rec := rows(); n != 1 || highest != 4 || rec != "" {
+		t.Fatalf("after the second fold: %d rows, highest seq %d (%q); want one empty row at 4", n, highest, rec)
+	}
+}
