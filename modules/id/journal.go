@@ -69,6 +69,14 @@ const (
 	// Without it a chunk held the writer 24–110 ms, more than twice the
 	// durable reference's p99 (docs/BENCHMARKS.md).
 	foldYield = 5 * time.Millisecond
+	// foldKeepApplied is how many applied journal rows a fold transaction
+	// that did not reach the journal's end may leave for a later one to
+	// delete (deleteApplied): a fold runs until it reaches the end, and
+	// its last transaction then empties the table at next to no cost, so
+	// the rows are deleted row by row only when a storm outpaces the fold
+	// this long. It bounds the journal's applied rows as foldBacklog
+	// bounds the unapplied ones (about 300 bytes a row).
+	foldKeepApplied = 100_000
 	// foreignEvery is how often a process looks for registrations another
 	// process appended (an admin command while the server runs, or the
 	// server after such a command registered a client).
@@ -309,6 +317,10 @@ func (r *records) foldChunk(ctx context.Context) (more bool, err error) {
 	return more, nil
 }
 
+// qJournalEnds reads the journal's lowest and highest seq: each from one
+// end of the B-tree (one query with both aggregates would read the table).
+const qJournalEnds = "SELECT (SELECT min(seq) FROM id_journal), (SELECT max(seq) FROM id_journal)"
+
 // deleteApplied deletes the journal rows up to last, which the fold
 // applied, except the row of last itself: the journal keeps its highest
 // seq so that the next append (a plain INTEGER PRIMARY KEY, one above the
@@ -320,12 +332,21 @@ func (r *records) foldChunk(ctx context.Context) (more bool, err error) {
 // docs/BENCHMARKS.md, 2026-12-03, "id_journal without AUTOINCREMENT").
 // Nothing reads rows at or below the watermark, which the fold raises to
 // last in the same transaction.
+//
+// When rows remain above last (the transaction gave way to other writes,
+// or reached foldMaxRows), the applied ones are left to the transaction
+// that reaches the end, up to foldKeepApplied of them: deleting them now
+// would cost that row-by-row delete, which the fold of a storm's backlog
+// paid for nearly every row.
 func (r *records) deleteApplied(ctx context.Context, tx *sql.Tx, last int64) error {
-	var highest int64
-	if err := tx.QueryRowContext(ctx, "SELECT max(seq) FROM id_journal").Scan(&highest); err != nil {
+	var lowest, highest int64
+	if err := tx.QueryRowContext(ctx, qJournalEnds).Scan(&lowest, &highest); err != nil {
 		return err
 	}
 	if highest != last {
+		if last-lowest < foldKeepApplied {
+			return nil
+		}
 		_, err := tx.ExecContext(ctx, r.qJournalDelete, last)
 		return err
 	}
