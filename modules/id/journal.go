@@ -69,13 +69,14 @@ const (
 	// Without it a chunk held the writer 24–110 ms, more than twice the
 	// durable reference's p99 (docs/BENCHMARKS.md).
 	foldYield = 5 * time.Millisecond
-	// foldKeepApplied is how many applied journal rows a fold transaction
-	// that did not reach the journal's end may leave for a later one to
-	// delete (deleteApplied): a fold runs until it reaches the end, and
-	// its last transaction then empties the table at next to no cost, so
-	// the rows are deleted row by row only when a storm outpaces the fold
-	// this long. It bounds the journal's applied rows as foldBacklog
-	// bounds the unapplied ones (about 300 bytes a row).
+	// foldKeepApplied is how many applied journal rows (counted as the
+	// span of their seqs) fold transactions that did not reach the
+	// journal's end may leave for a later one to delete (deleteApplied):
+	// a fold runs until it reaches the end, and its last transaction then
+	// empties the table at next to no cost, so rows are deleted row by
+	// row only when a storm outpaces the fold this long. It bounds the
+	// journal's applied rows as foldBacklog bounds the unapplied ones
+	// (about 300 bytes a row).
 	foldKeepApplied = 100_000
 	// foreignEvery is how often a process looks for registrations another
 	// process appended (an admin command while the server runs, or the
@@ -289,7 +290,7 @@ func (r *records) foldChunk(ctx context.Context) (more bool, err error) {
 		if n == 0 {
 			return nil
 		}
-		if err := r.deleteApplied(txCtx, tx, last); err != nil {
+		if err := r.deleteApplied(txCtx, tx, last, n); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(txCtx, r.qSetFolded, last)
@@ -337,8 +338,10 @@ const qJournalEnds = "SELECT (SELECT min(seq) FROM id_journal), (SELECT max(seq)
 // or reached foldMaxRows), the applied ones are left to the transaction
 // that reaches the end, up to foldKeepApplied of them: deleting them now
 // would cost that row-by-row delete, which the fold of a storm's backlog
-// paid for nearly every row.
-func (r *records) deleteApplied(ctx context.Context, tx *sql.Tx, last int64) error {
+// paid for nearly every row. Beyond that, the transaction deletes the
+// oldest, twice as many as it applied (n): the journal shrinks back
+// while no transaction deletes much more than it did before.
+func (r *records) deleteApplied(ctx context.Context, tx *sql.Tx, last int64, n int) error {
 	var lowest, highest int64
 	if err := tx.QueryRowContext(ctx, qJournalEnds).Scan(&lowest, &highest); err != nil {
 		return err
@@ -347,7 +350,7 @@ func (r *records) deleteApplied(ctx context.Context, tx *sql.Tx, last int64) err
 		if last-lowest < foldKeepApplied {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, r.qJournalDelete, last)
+		_, err := tx.ExecContext(ctx, r.qJournalDelete, last, 2*n)
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM id_journal"); err != nil {

@@ -278,7 +278,8 @@ func TestFoldKeepsHighestSeq(t *testing.T) {
 // A fold transaction that stops before the journal's end (here at
 // foldMaxRows) leaves the rows it applied for the transaction that
 // reaches the end, which empties the table, unless they would then span
-// foldKeepApplied seqs or more: then it deletes them (all but the last).
+// foldKeepApplied seqs or more: then it deletes the oldest, up to twice
+// as many as it applied (here all but the last it applied).
 func TestFoldLeavesAppliedRowsToTheEnd(t *testing.T) {
 	for _, tc := range []struct {
 		name string
