@@ -74,16 +74,15 @@ ON CONFLICT (unhex(uid)) DO UPDATE SET uuid = excluded.uuid, uuid_key = excluded
 	nickname = CASE WHEN excluded.nickname = '' THEN id_clients.nickname ELSE excluded.nickname END,
 	pubkey = excluded.pubkey, last_at = excluded.last_at, last_addr = excluded.last_addr,
 	registrations = id_clients.registrations + 1`,
-		qToHistory:    "INSERT INTO id_history (" + clientCols + ", ended_at, reason, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		qDelete:       "DELETE FROM id_clients WHERE " + uidIs,
-		qBump:         "UPDATE id_meta SET value = value + 1 WHERE name = 'epoch'",
-		qAppend:       "INSERT INTO id_journal (rec) VALUES (?)",
-		qJournalAfter: "SELECT seq, rec FROM id_journal WHERE seq > ? ORDER BY seq",
-		qSetFolded:    "UPDATE id_meta SET value = ? WHERE name = 'folded'",
-		qJournalSeqs:  "SELECT seq FROM id_journal WHERE seq > ? ORDER BY seq LIMIT ?",
-		qJournalRec:   "SELECT rec FROM id_journal WHERE seq = ?",
-		// The oldest applied rows, keeping the highest: deleteApplied.
-		qJournalDelete: "DELETE FROM id_journal WHERE seq IN (SELECT seq FROM id_journal WHERE seq < ? ORDER BY seq LIMIT ?)",
+		qToHistory:     "INSERT INTO id_history (" + clientCols + ", ended_at, reason, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		qDelete:        "DELETE FROM id_clients WHERE " + uidIs,
+		qBump:          "UPDATE id_meta SET value = value + 1 WHERE name = 'epoch'",
+		qAppend:        "INSERT INTO id_journal (rec) VALUES (?)",
+		qJournalAfter:  "SELECT seq, rec FROM id_journal WHERE seq > ? ORDER BY seq",
+		qSetFolded:     "UPDATE id_meta SET value = ? WHERE name = 'folded'",
+		qJournalSeqs:   "SELECT seq FROM id_journal WHERE seq > ? ORDER BY seq LIMIT ?",
+		qJournalRec:    "SELECT rec FROM id_journal WHERE seq = ?",
+		qJournalDelete: "DELETE FROM id_journal WHERE seq IN (SELECT seq FROM id_journal WHERE seq < ? ORDER BY seq LIMIT ?)", // the oldest applied, never the highest: deleteApplied
 	}
 	prep := []struct {
 		dst **sql.Stmt

@@ -15,7 +15,7 @@ CREATE TABLE id_journal_next (
 	                              -- '' in the row kept for its seq alone
 );
 INSERT INTO id_journal_next (seq, rec) SELECT seq, rec FROM id_journal ORDER BY seq;
--- An empty journal keeps its highest seq as the row above: the highest
+-- An empty journal gets an empty row at its highest seq: the highest
 -- AUTOINCREMENT gave, or the watermark if that is higher. Nothing waited
 -- in it, so the watermark may rise to that seq.
 INSERT INTO id_journal_next (seq, rec)
