@@ -249,16 +249,14 @@ func run(duration time.Duration, conns, rounds int, only string, useWrk bool) er
 	fmt.Printf("\nregister rows: calls/s counts the CPU the background fold then spent applying the round's registrations; p50/p99 are of the calls.\n")
 	for i, l := range picked {
 		f, ok := l.run.(*withFold)
-		if !ok || f.elapsed <= 0 {
+		row := t.Rows[i] // rows were added in picked's order
+		ref, hasRef := t.Ref(row)
+		if !ok || f.elapsed <= 0 || !hasRef || ref.Result.PerSecond() <= 0 {
 			continue
 		}
-		for j, ref := range picked {
-			if ref.name == l.ref && res[j].PerSecond() > 0 {
-				rate := float64(f.calls) / f.elapsed.Seconds()
-				fmt.Printf("%s, the loads alone (the server folds after a storm of fewer than 100,000): %.0f calls/s, %.0f%% of %s (with the fold charged: %.0f%%)\n",
-					l.name, rate, 100*rate/res[j].PerSecond(), ref.name, 100*res[i].PerSecond()/res[j].PerSecond())
-			}
-		}
+		rate, refRate := float64(f.calls)/f.elapsed.Seconds(), ref.Result.PerSecond()
+		fmt.Printf("%s, the loads alone (the server folds after a storm of fewer than 100,000): %.0f calls/s, %.0f%% of %s (with the fold charged: %.0f%%)\n",
+			l.name, rate, 100*rate/refRate, ref.Name, 100*row.Result.PerSecond()/refRate)
 	}
 	fmt.Printf("process CPU per call (server + own driver):")
 	for _, l := range picked {

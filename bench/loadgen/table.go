@@ -34,7 +34,7 @@ func (t *Table) Add(r Row) { t.Rows = append(t.Rows, r) }
 // ratio returns the row's calls/s over its reference's, and whether there
 // is a reference to compare with.
 func (t *Table) ratio(r Row) (float64, bool) {
-	if ref, ok := t.ref(r); ok && ref.Result.PerSecond() > 0 {
+	if ref, ok := t.Ref(r); ok && ref.Result.PerSecond() > 0 {
 		return r.Result.PerSecond() / ref.Result.PerSecond(), true
 	}
 	return 0, false
@@ -42,13 +42,14 @@ func (t *Table) ratio(r Row) (float64, bool) {
 
 // p99Ratio returns the row's p99 over its reference's.
 func (t *Table) p99Ratio(r Row) (float64, bool) {
-	if ref, ok := t.ref(r); ok && ref.Result.P99 > 0 {
+	if ref, ok := t.Ref(r); ok && ref.Result.P99 > 0 {
 		return float64(r.Result.P99) / float64(ref.Result.P99), true
 	}
 	return 0, false
 }
 
-func (t *Table) ref(r Row) (Row, bool) {
+// Ref returns the row r is compared with (r.Ref), if the table has it.
+func (t *Table) Ref(r Row) (Row, bool) {
 	if r.Ref == "" {
 		return Row{}, false
 	}
