@@ -183,10 +183,13 @@ func (k *keySync) rewrite(ctx context.Context, serving bool) (err error) {
 			entries = append(entries, authkeys.Entry{UID: c.UID, Blob: c.PubKey})
 		}
 	}
-	existing, err := readExisting(set.AuthorizedKeys)
+	existing, err := authkeys.Read(set.AuthorizedKeys)
 	if err != nil {
 		return err
 	}
+	// Rendered once and written as rendered (k.mu makes this the only
+	// rewrite). An admin's edit landing between the read and the rename
+	// is lost, as it was in authkeys.Write's own read, render and rename.
 	want, skipped, err := authkeys.Render(existing, entries, set.GateCommand)
 	if err != nil {
 		return err
@@ -194,7 +197,7 @@ func (k *keySync) rewrite(ctx context.Context, serving bool) (err error) {
 	if existing != nil && bytes.Equal(existing, want) {
 		return nil
 	}
-	if skipped, err = authkeys.Write(set.AuthorizedKeys, entries, set.GateCommand, owner); err != nil {
+	if err = authkeys.WriteContent(set.AuthorizedKeys, want, owner); err != nil {
 		return err
 	}
 	k.writes.Add(1)
@@ -203,18 +206,6 @@ func (k *keySync) rewrite(ctx context.Context, serving bool) (err error) {
 	}
 	log.Debug("authorized_keys written", "path", set.AuthorizedKeys, "clients", len(entries)-len(skipped))
 	return nil
-}
-
-// readExisting reads the current file; a missing file is nil. The file
-// is the backup account's own, written by aula (and maybe edited by the
-// admin): it has no size cap, since a district has tens of thousands of
-// laptops, each a line.
-func readExisting(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	return b, err
 }
 
 // prepareDirs creates the backup root and the authorized_keys directory,

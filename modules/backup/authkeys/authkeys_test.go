@@ -260,7 +260,7 @@ func FuzzNormalizeKey(f *testing.F) {
 		if err != nil {
 			t.Fatalf("NormalizeKey ok but Line: %v", err)
 		}
-		m := managedLine.FindStringSubmatch(line)
+		m := managedLineRegexp.FindStringSubmatch(line)
 		if m == nil || m[1] != gotType || m[2] != b64 || strings.ContainsAny(line, "\n\r") {
 			t.Fatalf("line %q does not round-trip", line)
 		}

@@ -13,7 +13,6 @@ import (
 const MaxBlobBytes = 16 << 10
 
 var (
-	uidPattern  = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	typePattern = regexp.MustCompile(`^[a-z0-9@.-]{1,64}$`)
 	gateWord    = regexp.MustCompile(`^[A-Za-z0-9/._+=:,@%-]+$`)
 )
@@ -85,7 +84,13 @@ func line(e Entry, gate string) (string, string, error) {
 	if err := CheckGateCommand(gate); err != nil {
 		return "", "", err
 	}
-	if !uidPattern.MatchString(e.UID) {
+	return checkedLine(e, gate)
+}
+
+// checkedLine is line for a gate command already checked: Render checks
+// it once for all the lines it renders.
+func checkedLine(e Entry, gate string) (string, string, error) {
+	if !isLowerHexUID(e.UID) {
 		return "", "", fmt.Errorf("bad uid %.60q (want 40 lowercase hex digits)", e.UID)
 	}
 	typ, b64, err := NormalizeKey(e.KeyType, e.Blob)

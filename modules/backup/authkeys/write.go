@@ -6,14 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 )
-
-// managedLine matches what Line writes; such a line outside the markers is
-// aula's too (moved by hand) and is replaced like the block.
-var managedLine = regexp.MustCompile(`^command="[^"]*",restrict (\S+) (\S+) ` + CommentPrefix + `([0-9a-f]{40})$`)
 
 // Render returns the new file content: the lines of existing that aula does
 // not manage, in order, with the managed block (entries sorted by uid) where
@@ -29,7 +24,7 @@ func Render(existing []byte, entries []Entry, gate string) ([]byte, []Skipped, e
 		for _, l := range strings.Split(strings.TrimSuffix(string(existing), "\n"), "\n") {
 			t := strings.TrimRight(l, " \t\r")
 			switch {
-			case t == BeginMarker || managedLine.MatchString(t):
+			case t == BeginMarker || isManaged(t):
 				if blockAt < 0 {
 					blockAt = len(kept)
 				}
@@ -46,7 +41,15 @@ func Render(existing []byte, entries []Entry, gate string) ([]byte, []Skipped, e
 		blockAt = len(kept)
 	}
 	lines, skipped := managedLines(entries, gate, foreign)
+	size := len(BeginMarker) + len(EndMarker) + 2
+	for _, l := range kept {
+		size += len(l) + 1
+	}
+	for _, l := range lines {
+		size += len(l) + 1
+	}
 	var out bytes.Buffer
+	out.Grow(size) // tens of thousands of lines: grown once, not doubled a dozen times
 	for _, l := range kept[:blockAt] {
 		out.WriteString(l + "\n")
 	}
@@ -61,13 +64,14 @@ func Render(existing []byte, entries []Entry, gate string) ([]byte, []Skipped, e
 	return out.Bytes(), skipped, nil
 }
 
+// managedLines renders entries' lines with gate, which Render checked.
 func managedLines(entries []Entry, gate string, foreign map[string]bool) ([]string, []Skipped) {
 	type rendered struct{ uid, blob, line string }
 	var ok []rendered
 	var skipped []Skipped
 	owner := map[string]string{} // blob -> uid that has it
 	for _, e := range entries {
-		text, blob, err := line(e, gate)
+		text, blob, err := checkedLine(e, gate)
 		if err != nil {
 			skipped = append(skipped, Skipped{e.UID, err.Error()})
 			continue
@@ -101,11 +105,10 @@ func managedLines(entries []Entry, gate string, foreign map[string]bool) ([]stri
 }
 
 // Write rewrites the authorized_keys file at path with entries (see
-// Render) atomically: a temp file in the same directory, written, fsynced,
-// chmod 0600, chowned to owner if given, renamed over path, then the
-// directory fsynced. A symlink at path is refused, not followed.
+// Render) atomically, as WriteContent does. A symlink at path is refused,
+// not followed.
 func Write(path string, entries []Entry, gate string, owner *Owner) ([]Skipped, error) {
-	existing, err := readExisting(path)
+	existing, err := Read(path)
 	if err != nil {
 		return nil, err
 	}
@@ -113,16 +116,27 @@ func Write(path string, entries []Entry, gate string, owner *Owner) ([]Skipped, 
 	if err != nil {
 		return nil, err
 	}
+	if err := WriteContent(path, content, owner); err != nil {
+		return nil, err
+	}
+	return skipped, nil
+}
+
+// WriteContent replaces the file at path with content (what Render
+// returned for the file Read gave) atomically: a temp file in the same
+// directory, written, fsynced, chmod 0600, chowned to owner if given,
+// renamed over path, then the directory fsynced.
+func WriteContent(path string, content []byte, owner *Owner) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".authorized_keys.aula-*")
 	if err != nil {
-		return nil, fmt.Errorf("authorized_keys temp file: %w", err)
+		return fmt.Errorf("authorized_keys temp file: %w", err)
 	}
 	tmp := f.Name()
-	fail := func(err error) ([]Skipped, error) {
+	fail := func(err error) error {
 		f.Close()
 		os.Remove(tmp)
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if _, err := f.Write(content); err != nil {
 		return fail(err)
@@ -143,20 +157,25 @@ func Write(path string, entries []Entry, gate string, owner *Owner) ([]Skipped, 
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	d, err := os.Open(dir)
 	if err != nil {
-		return skipped, err
+		return err
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return skipped, fmt.Errorf("fsync %s: %w", dir, err)
+		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
-	return skipped, nil
+	return nil
 }
 
-func readExisting(path string) ([]byte, error) {
+// Read returns the file at path as Render takes it: nil when there is
+// none, an error when it is not a regular file (a symlink is refused, not
+// followed). It has no size cap: the file is the backup account's own,
+// written by aula (and maybe edited by the admin), and a district has
+// tens of thousands of laptops, each a line.
+func Read(path string) ([]byte, error) {
 	st, err := os.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -172,14 +191,14 @@ func readExisting(path string) ([]byte, error) {
 
 // Managed reads back the entries of aula's lines in the file at path.
 func Managed(path string) ([]Entry, error) {
-	b, err := readExisting(path)
+	b, err := Read(path)
 	if err != nil {
 		return nil, err
 	}
 	var out []Entry
 	for _, l := range strings.Split(string(b), "\n") {
-		if m := managedLine.FindStringSubmatch(strings.TrimRight(l, " \t\r")); m != nil {
-			out = append(out, Entry{UID: m[3], KeyType: m[1], Blob: m[2]})
+		if typ, blob, uid, ok := parseManaged(strings.TrimRight(l, " \t\r")); ok {
+			out = append(out, Entry{UID: uid, KeyType: typ, Blob: blob})
 		}
 	}
 	return out, nil
