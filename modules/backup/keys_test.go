@@ -133,6 +133,27 @@ func TestAuthorizedKeysStormCoalesces(t *testing.T) {
 	}
 }
 
+// The writer rests after a rewrite in proportion to it, so batches
+// arriving meanwhile share the next one, but never so long that an
+// admission waiting for a new key (keyWait) gives up before a rewrite
+// that started after the rest.
+func TestKeyWriterRest(t *testing.T) {
+	for _, c := range []struct{ took, want time.Duration }{
+		{0, 0},
+		{10 * time.Millisecond, 30 * time.Millisecond},
+		{500 * time.Millisecond, 1500 * time.Millisecond},
+		{time.Second, keyRestMax},
+		{time.Hour, keyRestMax},
+	} {
+		if got := restAfter(c.took); got != c.want {
+			t.Errorf("restAfter(%v) = %v, want %v", c.took, got, c.want)
+		}
+	}
+	if keyRestMax >= keyWait {
+		t.Fatalf("keyRestMax %v is not below keyWait %v", keyRestMax, keyWait)
+	}
+}
+
 // `aula client rm` on the data directory (another process, not serving)
 // updates the file itself, and a server start repairs what it missed.
 func TestAuthorizedKeysFromOtherProcessAndAtStart(t *testing.T) {

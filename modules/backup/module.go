@@ -191,8 +191,29 @@ func (m *Module) Stop(ctx context.Context) error {
 // audit trail.
 const housekeeping = 5 * time.Minute
 
+// keyRest is how long the authorized_keys writer rests after a rewrite,
+// as a multiple of the rewrite's own time, and keyRestMax its bound. A
+// rewrite reads every client and renders every line, so its cost grows
+// with the school, not with the change; after a boot storm the id module
+// applies the journal in batches, each an event. Resting lets the batches
+// that land meanwhile share one rewrite, so keeping the file current
+// costs at most a quarter of a core however fast they come (more only
+// once a rewrite takes longer than keyRestMax/keyRest). The bound keeps
+// the wait for a new laptop's key (the rest and at most two rewrites)
+// near keyWait, the time an admission waits for it, in a large school.
+const (
+	keyRest    = 3
+	keyRestMax = 2 * time.Second
+)
+
+// restAfter is the rest after a rewrite that took d.
+func restAfter(d time.Duration) time.Duration {
+	return min(keyRest*d, keyRestMax)
+}
+
 // loop runs the coalescing authorized_keys writer: a rewrite per wake-up,
-// at most one in flight; events during a rewrite make exactly one more.
+// at most one in flight; events during a rewrite or the rest after it make
+// exactly one more.
 func (m *Module) loop(stop <-chan struct{}) {
 	defer m.stopped.Done()
 	m.mu.RLock()
@@ -214,8 +235,16 @@ func (m *Module) loop(stop <-chan struct{}) {
 		if setErr != nil {
 			continue
 		}
+		began := time.Now()
 		if err := keys.rewrite(ctx, true); err != nil {
 			m.log.Error("authorized_keys", "path", set.AuthorizedKeys, "err", err)
+		}
+		rest := time.NewTimer(restAfter(time.Since(began)))
+		select {
+		case <-stop:
+			rest.Stop()
+			return
+		case <-rest.C:
 		}
 	}
 }
