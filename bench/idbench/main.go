@@ -1,6 +1,8 @@
 // Command idbench measures the id module served in-process on 127.0.0.1
 // as `aula serve` runs it (bench/aulaserver: the auth module's chain, the
-// background fold of the registration journal) with a temporary data
+// background fold of the registration journal, and the modules that act
+// on every applied batch of registrations: backup rewrites
+// authorized_keys, activation learns UUIDs) with a temporary data
 // directory: durable XML-RPC `register` calls/s on the XS listener (every
 // call a distinct laptop: new serial, uuid and key, acknowledged only once
 // committed) and GET /client/status calls/s, at 50 keep-alive connections,
@@ -25,7 +27,9 @@ import (
 	"aula/bench/laptop"
 	"aula/bench/loadgen"
 	"aula/bench/wrk"
+	_ "aula/modules/activation"
 	_ "aula/modules/auth"
+	_ "aula/modules/backup"
 	"aula/modules/id"
 )
 
@@ -123,7 +127,7 @@ func run(duration time.Duration, conns, rounds int, only string, useWrk bool) er
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := aulaserver.Start(ctx, aulaserver.Options{Modules: []string{"id"},
+	srv, err := aulaserver.Start(ctx, aulaserver.Options{Modules: []string{"id", "backup", "activation"},
 		Args: []string{"--id-server-name=xs.bench.lan"}, DataDir: dir + "/data"})
 	if err != nil {
 		return err
@@ -274,7 +278,7 @@ func run(duration time.Duration, conns, rounds int, only string, useWrk bool) er
 		}
 		fmt.Printf("%s register loads: %d store writes in %d commits (%.1f per commit and fsync, %.2f commit-delay waits per commit); "+
 			"%d audit rows rode with a write (a register call's journal row carries its audit row); "+
-			"background fold after them: %d registrations, %s CPU each, journal empty %s after the loads ended\n",
+			"background fold after them: %d registrations, %s CPU each (with backup's and activation's work on the batches), journal empty %s after the loads ended\n",
 			f.name, f.f.writes, f.f.commits, float64(f.f.writes)/float64(max(f.f.commits, 1)), float64(f.f.waits)/float64(max(f.f.commits, 1)),
 			f.f.riders, f.f.rows, f.f.fold/time.Duration(f.f.rows), f.f.drain.Round(time.Millisecond))
 	}
