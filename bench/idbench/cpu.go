@@ -126,22 +126,30 @@ func (f *withFold) Run() (loadgen.Result, error) {
 }
 
 // waitIdle returns once the process has used less than idleShare of one
-// core over idleWindow: whatever the loads set off has finished.
+// core in every idleWindow for idleQuiet in a row: whatever the loads set
+// off has finished. idleQuiet is longer than the backup module's rest
+// between two authorized_keys rewrites (keyRestMax, 2 s), so a rewrite
+// waiting out its rest is not taken for the end.
 func waitIdle(since time.Time) error {
-	for {
+	quiet := time.Duration(0)
+	for quiet < idleQuiet {
 		before := processCPU()
 		time.Sleep(idleWindow)
 		if processCPU()-before < time.Duration(idleShare*float64(idleWindow)) {
-			return nil
+			quiet += idleWindow
+		} else {
+			quiet = 0
 		}
 		if time.Since(since) > 5*time.Minute {
 			return errFoldStuck
 		}
 	}
+	return nil
 }
 
 const (
 	idleWindow = 100 * time.Millisecond
+	idleQuiet  = 3 * time.Second
 	idleShare  = 0.05
 )
 
