@@ -17,8 +17,8 @@ const (
 //
 // written out by hand (FuzzParseManagedMatchesRegexp holds it to that
 // expression): every rewrite of authorized_keys reads every line of the
-// file, and with tens of thousands of clients the expression cost more
-// than the rest of the rewrite's rendering.
+// file, and matching the expression was about 40% of a rewrite's
+// rendering (docs/BENCHMARKS.md, 2026-12-04).
 func parseManaged(t string) (typ, blob, uid string, ok bool) {
 	rest, found := strings.CutPrefix(t, commandPrefix)
 	if !found {
