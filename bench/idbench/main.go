@@ -243,7 +243,7 @@ func run(duration time.Duration, conns, rounds int, only string, useWrk bool) er
 	if err != nil {
 		return err
 	}
-	t := loadgen.Table{Title: fmt.Sprintf("id module as aula serve runs it (auth chain, background fold), %d keep-alive connections, SQLite store (synchronous=FULL, group commit)", conns)}
+	t := loadgen.Table{Title: fmt.Sprintf("id module as aula serve runs it (auth chain, background fold, backup and activation loaded), %d keep-alive connections, SQLite store (synchronous=FULL, group commit)", conns)}
 	for i, l := range picked {
 		t.Add(loadgen.Row{Name: l.name, Result: res[i], Ref: l.ref, Goal: l.goal, P99Goal: l.p99})
 	}
