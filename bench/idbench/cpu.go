@@ -129,7 +129,10 @@ func (f *withFold) Run() (loadgen.Result, error) {
 // core in every idleWindow for idleQuiet in a row: whatever the loads set
 // off has finished. idleQuiet is longer than the backup module's rest
 // between two authorized_keys rewrites (keyRestMax, 2 s), so a rewrite
-// waiting out its rest is not taken for the end.
+// waiting out its rest is not taken for the end. idleShare is a quarter:
+// a rewrite or a fold keeps a core busy, while the kernel's CPU times
+// come in clock ticks (4 ms here), so a lower share let a single tick of
+// an idle server restart the wait, for up to half a minute.
 func waitIdle(since time.Time) error {
 	quiet := time.Duration(0)
 	for quiet < idleQuiet {
@@ -150,7 +153,7 @@ func waitIdle(since time.Time) error {
 const (
 	idleWindow = 100 * time.Millisecond
 	idleQuiet  = 3 * time.Second
-	idleShare  = 0.05
+	idleShare  = 0.25
 )
 
 type foldStuck struct{}
