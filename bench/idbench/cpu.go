@@ -130,9 +130,9 @@ func (f *withFold) Run() (loadgen.Result, error) {
 // off has finished. idleQuiet is longer than the backup module's rest
 // between two authorized_keys rewrites (keyRestMax, 2 s), so a rewrite
 // waiting out its rest is not taken for the end. idleShare is a quarter:
-// a rewrite or a fold keeps a core busy, while the kernel's CPU times
-// come in clock ticks (4 ms here), so a lower share let a single tick of
-// an idle server restart the wait, for up to half a minute.
+// a rewrite or a fold keeps a core busy, while an idle server still has
+// windows of 5–11 ms now and then (1% of a core over seconds), and with
+// 5% those restarted the wait for up to half a minute.
 func waitIdle(since time.Time) error {
 	quiet := time.Duration(0)
 	for quiet < idleQuiet {
