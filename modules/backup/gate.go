@@ -12,6 +12,7 @@ import (
 
 	"aula/modules/backup/gate"
 	"aula/modules/backup/snapshot"
+	"aula/modules/id/idapi"
 )
 
 // gateIO are the gate's streams: the SSH session's.
@@ -35,7 +36,7 @@ func (m *Module) runGate(ctx context.Context, st gateIO, uid, original string) (
 	m.mu.RUnlock()
 	refuse := func(reason string) (int, error) {
 		who := uid
-		if !gate.ValidUID(uid) {
+		if !idapi.ValidUID(uid) {
 			who = ""
 		}
 		if err := record(ctx, recs, who, "refused", reason); err != nil {
@@ -43,7 +44,7 @@ func (m *Module) runGate(ctx context.Context, st gateIO, uid, original string) (
 		}
 		return 1, &gate.RefusedError{Reason: reason}
 	}
-	if !gate.ValidUID(uid) {
+	if !idapi.ValidUID(uid) {
 		return refuse(fmt.Sprintf("bad client id %.60q", uid))
 	}
 	if c, found, err := reg.ClientByUID(ctx, uid); err != nil {

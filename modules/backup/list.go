@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"aula/internal/core"
-	"aula/modules/backup/gate"
 	"aula/modules/backup/snapshot"
+	"aula/modules/id/idapi"
 )
 
 // ListArgs names a client by uid, serial or machine UUID.
@@ -79,7 +79,7 @@ func (m *Module) list(ctx context.Context, in ListArgs) (ClientBackups, error) {
 // resolveUID finds a client's uid by uid, machine UUID or serial; a uid
 // that is no longer registered still names its directory if there is one.
 func (m *Module) resolveUID(ctx context.Context, key string, set Settings) (string, error) {
-	if uid := strings.ToLower(key); gate.ValidUID(uid) {
+	if uid := strings.ToLower(key); idapi.ValidUID(uid) {
 		if _, err := os.Lstat(filepath.Join(set.Root, uid)); err == nil {
 			return uid, nil
 		}

@@ -3,6 +3,8 @@ package id
 import (
 	"fmt"
 	"strings"
+
+	"aula/modules/id/idapi"
 )
 
 // A journal row holds its registration as one text value, the fields in a
@@ -41,7 +43,7 @@ func decodeJournal(rec string) (c Client, at string, err error) {
 		return Client{}, "", fmt.Errorf("journal record has more than %d fields", journalFields)
 	}
 	f[journalFields-1] = rec
-	if !isStoredUID(f[0]) {
+	if !idapi.ValidUID(f[0]) {
 		// id_clients is unique by unhex(uid) (migrations/0005), which is
 		// uniqueness by uid only for 40 lowercase hex digits, as UIDOf
 		// makes every uid.
@@ -50,18 +52,4 @@ func decodeJournal(rec string) (c Client, at string, err error) {
 	c = Client{UID: f[0], UUID: f[1], Serial: f[2], Nickname: f[3], PubKey: f[4], LastAddr: f[6]}
 	c.LastRegistered = parseTime(f[5])
 	return c, f[5], nil
-}
-
-// isStoredUID reports whether uid is as UIDOf makes it: 40 lowercase hex
-// digits.
-func isStoredUID(uid string) bool {
-	if len(uid) != 40 {
-		return false
-	}
-	for i := 0; i < len(uid); i++ {
-		if c := uid[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

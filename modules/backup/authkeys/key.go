@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/ssh"
+
+	"aula/modules/id/idapi"
 )
 
 // MaxBlobBytes bounds one key as received from a client.
@@ -90,7 +92,7 @@ func line(e Entry, gate string) (string, string, error) {
 // checkedLine is line for a gate command already checked: Render checks
 // it once for all the lines it renders.
 func checkedLine(e Entry, gate string) (string, string, error) {
-	if !isLowerHexUID(e.UID) {
+	if !idapi.ValidUID(e.UID) {
 		return "", "", fmt.Errorf("bad uid %.60q (want 40 lowercase hex digits)", e.UID)
 	}
 	typ, b64, err := NormalizeKey(e.KeyType, e.Blob)

@@ -1,6 +1,10 @@
 package authkeys
 
-import "strings"
+import (
+	"strings"
+
+	"aula/modules/id/idapi"
+)
 
 // commandPrefix and restrictSep frame the forced command of a managed
 // line: command="<anything but a quote>",restrict <type> <blob> aula:<uid>.
@@ -40,7 +44,7 @@ func parseManaged(t string) (typ, blob, uid string, ok bool) {
 		return "", "", "", false
 	}
 	uid, found = strings.CutPrefix(rest, CommentPrefix)
-	if !found || !isLowerHexUID(uid) {
+	if !found || !idapi.ValidUID(uid) {
 		return "", "", "", false
 	}
 	return typ, blob, uid, true
@@ -50,19 +54,6 @@ func parseManaged(t string) (typ, blob, uid string, ok bool) {
 // RE2's white space (tab, newline, form feed, carriage return, space).
 func isWord(s string) bool {
 	return s != "" && !strings.ContainsAny(s, "\t\n\f\r ")
-}
-
-// isLowerHexUID is [0-9a-f]{40}, the form of a client id.
-func isLowerHexUID(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // isManaged reports whether t is a line Line wrote; such a line outside

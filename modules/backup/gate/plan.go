@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"aula/modules/backup/snapshot"
+	"aula/modules/id/idapi"
 )
 
 // Mode is the direction of a transfer, seen from the client.
@@ -49,13 +50,8 @@ const (
 )
 
 var (
-	uidPattern    = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	markerPattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 )
-
-// ValidUID reports whether uid has the form of a client id: 40 lowercase
-// hex digits (the sha1 of the client's public key).
-func ValidUID(uid string) bool { return uidPattern.MatchString(uid) }
 
 // Config locates the clients' directories.
 type Config struct {
@@ -88,7 +84,7 @@ type Plan struct {
 // that client's directory. Errors are *RefusedError (one line, for the
 // client) unless the server's own file system failed.
 func (c Config) Plan(uid, originalCommand string) (*Plan, error) {
-	if !ValidUID(uid) {
+	if !idapi.ValidUID(uid) {
 		return nil, refuse("bad client id %q (want 40 lowercase hex digits)", clip(uid))
 	}
 	if !filepath.IsAbs(c.Root) {

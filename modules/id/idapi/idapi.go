@@ -37,6 +37,23 @@ const (
 	PlaceholderUUID   = "00000000-0000-0000-0000-000000000000"
 )
 
+// ValidUID reports whether uid has the form of a client id as the id
+// module makes it (the lowercase hex SHA-1 of the client's key, or of its
+// UUID when it has none): 40 lowercase hex digits. The backup gate takes
+// nothing else as --uid, authorized_keys holds nothing else, and the
+// store's uniqueness by unhex(uid) relies on it.
+func ValidUID(uid string) bool {
+	if len(uid) != 40 {
+		return false
+	}
+	for i := 0; i < len(uid); i++ {
+		if c := uid[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Client is one registration: current, or ended when it is part of a
 // history entry.
 type Client struct {
