@@ -133,10 +133,10 @@ func TestAuthorizedKeysStormCoalesces(t *testing.T) {
 	}
 }
 
-// The writer rests after a rewrite in proportion to it, so batches
-// arriving meanwhile share the next one, but never so long that an
-// admission waiting for a new key (keyWait) gives up before a rewrite
-// that started after the rest.
+// The writer's rest after a rewrite (loop) grows with the rewrite but is
+// bounded below keyWait, so an admission waiting for a new key does not
+// give up while the writer rests. This checks the bounds only; that kicks
+// coalesce is TestAuthorizedKeysStormCoalesces.
 func TestKeyWriterRest(t *testing.T) {
 	for _, c := range []struct{ took, want time.Duration }{
 		{0, 0},

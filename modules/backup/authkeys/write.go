@@ -50,17 +50,17 @@ func Render(existing []byte, entries []Entry, gate string) ([]byte, []Skipped, e
 	}
 	var out bytes.Buffer
 	out.Grow(size) // tens of thousands of lines: grown once, not doubled a dozen times
-	for _, l := range kept[:blockAt] {
-		out.WriteString(l + "\n")
+	put := func(ls ...string) {
+		for _, l := range ls {
+			out.WriteString(l)
+			out.WriteByte('\n')
+		}
 	}
-	out.WriteString(BeginMarker + "\n")
-	for _, l := range lines {
-		out.WriteString(l + "\n")
-	}
-	out.WriteString(EndMarker + "\n")
-	for _, l := range kept[blockAt:] {
-		out.WriteString(l + "\n")
-	}
+	put(kept[:blockAt]...)
+	put(BeginMarker)
+	put(lines...)
+	put(EndMarker)
+	put(kept[blockAt:]...)
 	return out.Bytes(), skipped, nil
 }
 
